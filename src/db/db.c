@@ -1,0 +1,550 @@
+/*
+ * db.c - the portable part of the database API: opening, the reader pool,
+ * the statement cache, and the write path (SQLite group commit on one writer
+ * thread; PostgreSQL transactions with retry). See db.h for the contract.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/log.h"
+#include "../base/mem.h"
+#include "../base/util.h"
+#include "db_internal.h"
+
+/* ---- connections ---- */
+
+static struct db_conn *connect_one(struct db *db, bool writer, struct crest_error *err)
+{
+    return db->kind == DB_SQLITE ? sq_connect(db, writer, err) : pg_connect(db, err);
+}
+
+static void conn_free(struct db_conn *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < DB_STMT_CACHE; i++) {
+        struct db_stmt *st = c->cache[i];
+        if (!st)
+            continue;
+        if (c->kind == DB_SQLITE)
+            sq_free(st);
+        else
+            pg_free(st);
+        free(st->sql);
+        free(st);
+    }
+    if (c->kind == DB_SQLITE)
+        sq_disconnect(c);
+    else
+        pg_disconnect(c);
+    free(c);
+}
+
+enum db_kind db_kind(const struct db *db) { return db->kind; }
+enum db_kind db_conn_kind(const struct db_conn *c) { return c->kind; }
+const char *db_describe(const struct db *db) { return db->describe; }
+
+struct db_conn *db_acquire(struct db *db)
+{
+    pthread_mutex_lock(&db->mu);
+    for (;;) {
+        if (db->free_readers) {
+            struct db_conn *c = db->free_readers;
+            db->free_readers = c->next_free;
+            pthread_mutex_unlock(&db->mu);
+            if (c->kind == DB_PG && pg_conn_bad(c)) { /* server restarted: reconnect */
+                struct crest_error e;
+                struct db_conn *n = pg_connect(db, &e);
+                if (n) {
+                    conn_free(c);
+                    c = n;
+                }
+            }
+            return c;
+        }
+        if (db->nreaders < db->opts.readers) {
+            db->nreaders++;
+            pthread_mutex_unlock(&db->mu);
+            struct crest_error e;
+            crest_error_clear(&e);
+            struct db_conn *c = connect_one(db, db->kind == DB_PG, &e);
+            if (c)
+                return c;
+            LOG_ERROR("msg=\"db connect failed\" detail=\"%s\"", e.detail);
+            pthread_mutex_lock(&db->mu);
+            db->nreaders--;
+            /* wait for a connection to come back or retry after a pause */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&db->cv_free, &db->mu, &ts);
+            continue;
+        }
+        pthread_cond_wait(&db->cv_free, &db->mu);
+    }
+}
+
+void db_release(struct db *db, struct db_conn *c)
+{
+    pthread_mutex_lock(&db->mu);
+    c->next_free = db->free_readers;
+    db->free_readers = c;
+    pthread_cond_signal(&db->cv_free);
+    pthread_mutex_unlock(&db->mu);
+}
+
+/* ---- statements ---- */
+
+static unsigned fnv(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static struct db_stmt *stmt_get(struct db_conn *c, const char *sql, struct crest_error *err)
+{
+    unsigned h = fnv(sql);
+    unsigned slot = h % DB_STMT_CACHE;
+    struct db_stmt *st = c->cache[slot];
+    if (st && !st->busy && st->hash == h && strcmp(st->sql, sql) == 0) {
+        st->busy = true;
+        return st;
+    }
+    st = xcalloc(1, sizeof *st);
+    st->conn = c;
+    st->sql = xstrdup(sql);
+    st->hash = h;
+    st->busy = true;
+    int rc = c->kind == DB_SQLITE ? sq_prepare(st, err) : pg_prepare(st, err);
+    if (rc != CREST_OK) {
+        free(st->sql);
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+static void stmt_dispose(struct db_stmt *st)
+{
+    if (st->conn->kind == DB_SQLITE)
+        sq_free(st);
+    else
+        pg_free(st);
+    free(st->sql);
+    free(st);
+}
+
+void db_finalize(struct db_stmt *st)
+{
+    if (!st)
+        return;
+    struct db_conn *c = st->conn;
+    if (c->kind == DB_SQLITE)
+        sq_reset(st);
+    else
+        pg_reset(st);
+    st->busy = false;
+    unsigned slot = st->hash % DB_STMT_CACHE;
+    if (c->cache[slot] == st)
+        return;
+    if (c->cache[slot] && c->cache[slot]->busy) { /* slot taken by a live statement */
+        stmt_dispose(st);
+        return;
+    }
+    if (c->cache[slot])
+        stmt_dispose(c->cache[slot]);
+    c->cache[slot] = st;
+}
+
+static struct db_stmt *vquery(struct db_conn *c, struct crest_error *err, const char *sql,
+                              const char *types, va_list ap)
+{
+    struct db_stmt *st = stmt_get(c, sql, err);
+    if (!st)
+        return NULL;
+    int rc = c->kind == DB_SQLITE ? sq_bind(st, types, ap, err) : pg_bind(st, types, ap, err);
+    if (rc != CREST_OK) {
+        db_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+struct db_stmt *db_query(struct db_conn *c, struct crest_error *err, const char *sql,
+                         const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    struct db_stmt *st = vquery(c, err, sql, types, ap);
+    va_end(ap);
+    return st;
+}
+
+int db_step(struct db_stmt *st, struct crest_error *err)
+{
+    return st->conn->kind == DB_SQLITE ? sq_step(st, err) : pg_step(st, err);
+}
+
+int64_t db_col_int(struct db_stmt *st, int col)
+{
+    return st->conn->kind == DB_SQLITE ? sq_col_int(st, col) : pg_col_int(st, col);
+}
+double db_col_double(struct db_stmt *st, int col)
+{
+    return st->conn->kind == DB_SQLITE ? sq_col_double(st, col) : pg_col_double(st, col);
+}
+const char *db_col_text(struct db_stmt *st, int col)
+{
+    return st->conn->kind == DB_SQLITE ? sq_col_text(st, col) : pg_col_text(st, col);
+}
+bool db_col_null(struct db_stmt *st, int col)
+{
+    return st->conn->kind == DB_SQLITE ? sq_col_null(st, col) : pg_col_null(st, col);
+}
+int db_col_count(struct db_stmt *st)
+{
+    return st->conn->kind == DB_SQLITE ? sq_col_count(st) : pg_col_count(st);
+}
+
+int db_exec(struct db_conn *c, struct crest_error *err, int64_t *changes, const char *sql,
+            const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    struct db_stmt *st = vquery(c, err, sql, types, ap);
+    va_end(ap);
+    if (!st)
+        return err->code;
+    int r;
+    while ((r = db_step(st, err)) == 1)
+        ;
+    if (changes && r == 0) {
+        *changes = c->kind == DB_SQLITE ? sq_changes(c) : pg_changes(st);
+    }
+    db_finalize(st);
+    return r < 0 ? err->code : CREST_OK;
+}
+
+int db_exec_script(struct db_conn *c, struct crest_error *err, const char *sql)
+{
+    return c->kind == DB_SQLITE ? sq_exec_script(c, sql, err) : pg_exec_script(c, sql, err);
+}
+
+/* ---- writes ---- */
+
+static void stats_commit(struct db *db, int jobs, bool ok)
+{
+    pthread_mutex_lock(&db->stats_mu);
+    if (ok) {
+        db->stats.commits++;
+        db->stats.jobs += (uint64_t)jobs;
+        int b = 0;
+        while (b < DB_BATCH_BUCKETS - 1 && jobs > (1 << b))
+            b++;
+        db->stats.batch_hist[b]++;
+    } else {
+        db->stats.failures++;
+    }
+    pthread_mutex_unlock(&db->stats_mu);
+}
+
+static void stats_retry(struct db *db)
+{
+    pthread_mutex_lock(&db->stats_mu);
+    db->stats.retries++;
+    pthread_mutex_unlock(&db->stats_mu);
+}
+
+void db_stats_get(struct db *db, struct db_stats *out)
+{
+    pthread_mutex_lock(&db->stats_mu);
+    *out = db->stats;
+    pthread_mutex_unlock(&db->stats_mu);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that
+ * reads first fails with SQLITE_BUSY_SNAPSHOT in WAL mode, ignoring the busy
+ * timeout. Another process (a CLI command) may hold the lock: retry. */
+static int sq_begin(struct db *db, struct db_conn *c, struct crest_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        crest_error_clear(err);
+        int rc = sq_exec_script(c, "BEGIN IMMEDIATE", err);
+        if (rc != CREST_BUSY || attempt >= 20)
+            return rc;
+        stats_retry(db);
+        sleep_ms(10 + attempt * 10);
+    }
+}
+
+/* Run one batch of jobs in one transaction. If a job's failure killed the
+ * whole transaction (SQLite rolls back by itself on e.g. SQLITE_FULL), that
+ * job fails and the batch restarts without it: jobs are re-runnable. */
+static void sq_run_batch(struct db *db, struct db_job **jobs, int n)
+{
+    struct db_conn *c = db->wconn;
+    struct crest_error e;
+restart:
+    if (n == 0)
+        return;
+    if (sq_begin(db, c, &e) != CREST_OK) {
+        for (int i = 0; i < n; i++) {
+            *jobs[i]->err = e;
+            jobs[i]->rc = e.code;
+        }
+        stats_commit(db, n, false);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        struct db_job *j = jobs[i];
+        crest_error_clear(j->err);
+        sq_exec_script(c, "SAVEPOINT job", &e);
+        j->rc = j->fn(c, j->arg, j->err);
+        if (j->rc != CREST_OK && j->err->code == CREST_OK)
+            j->err->code = (enum crest_err)j->rc;
+        if (!sq_in_tx(c)) {
+            LOG_WARN("msg=\"write job aborted the group transaction\" detail=\"%s\"",
+                     j->err->detail);
+            if (j->rc == CREST_OK) {
+                j->rc = CREST_DB;
+                crest_error_set(j->err, CREST_DB, "db_error", "transaction aborted");
+            }
+            memmove(&jobs[i], &jobs[i + 1], (size_t)(n - i - 1) * sizeof *jobs);
+            n--;
+            stats_retry(db);
+            goto restart;
+        }
+        if (j->rc != CREST_OK)
+            sq_exec_script(c, "ROLLBACK TO job", &e);
+        sq_exec_script(c, "RELEASE job", &e);
+    }
+    crest_error_clear(&e);
+    if (sq_exec_script(c, "COMMIT", &e) != CREST_OK) {
+        sq_exec_script(c, "ROLLBACK", &e);
+        for (int i = 0; i < n; i++) {
+            if (jobs[i]->rc == CREST_OK) {
+                jobs[i]->rc = CREST_DB;
+                crest_error_set(jobs[i]->err, CREST_DB, "db_error", "commit failed");
+            }
+        }
+        stats_commit(db, n, false);
+        return;
+    }
+    stats_commit(db, n, true);
+}
+
+static void *writer_main(void *arg)
+{
+    struct db *db = arg;
+    int max = db->opts.batch_max;
+    struct db_job **batch = xcalloc((size_t)max, sizeof *batch);
+    pthread_mutex_lock(&db->mu);
+    for (;;) {
+        while (!db->q_head && !db->stopping)
+            pthread_cond_wait(&db->cv_work, &db->mu);
+        if (!db->q_head && db->stopping)
+            break;
+        int n = 0;
+        while (db->q_head && n < max) {
+            batch[n++] = db->q_head;
+            db->q_head = db->q_head->next;
+        }
+        if (!db->q_head)
+            db->q_tail = NULL;
+        pthread_mutex_unlock(&db->mu);
+        sq_run_batch(db, batch, n);
+        pthread_mutex_lock(&db->mu);
+        for (int i = 0; i < n; i++) {
+            batch[i]->done = true;
+            pthread_cond_signal(&batch[i]->cv);
+        }
+    }
+    pthread_mutex_unlock(&db->mu);
+    free(batch);
+    return NULL;
+}
+
+static int pg_write(struct db *db, db_write_fn fn, void *arg, struct crest_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        struct db_conn *c = db_acquire(db);
+        crest_error_clear(err);
+        int rc = pg_exec_script(c, "BEGIN", err);
+        if (rc == CREST_OK) {
+            rc = fn(c, arg, err);
+            if (rc != CREST_OK && err->code == CREST_OK)
+                err->code = (enum crest_err)rc;
+            if (rc == CREST_OK) {
+                rc = pg_exec_script(c, "COMMIT", err);
+            } else {
+                struct crest_error e2;
+                pg_exec_script(c, "ROLLBACK", &e2);
+            }
+        }
+        bool retry = rc != CREST_OK && pg_retryable(c) && attempt < 8;
+        if (rc != CREST_OK && pg_conn_bad(c))
+            retry = attempt < 3;
+        db_release(db, c);
+        if (!retry) {
+            stats_commit(db, 1, rc == CREST_OK);
+            return rc;
+        }
+        stats_retry(db);
+        sleep_ms(1 + attempt * 3);
+    }
+}
+
+int db_write(struct db *db, db_write_fn fn, void *arg, struct crest_error *err)
+{
+    crest_error_clear(err);
+    if (db->kind == DB_PG)
+        return pg_write(db, fn, arg, err);
+    struct db_job j = {.fn = fn, .arg = arg, .err = err, .rc = CREST_OK, .done = false};
+    pthread_cond_init(&j.cv, NULL);
+    pthread_mutex_lock(&db->mu);
+    if (db->stopping) {
+        pthread_mutex_unlock(&db->mu);
+        pthread_cond_destroy(&j.cv);
+        return crest_error_set(err, CREST_BUSY, "busy", "database is closing");
+    }
+    if (db->q_tail)
+        db->q_tail->next = &j;
+    else
+        db->q_head = &j;
+    db->q_tail = &j;
+    pthread_cond_signal(&db->cv_work);
+    while (!j.done)
+        pthread_cond_wait(&j.cv, &db->mu);
+    pthread_mutex_unlock(&db->mu);
+    pthread_cond_destroy(&j.cv);
+    return j.rc;
+}
+
+/* ---- open / close ---- */
+
+static char *pg_describe(const char *url)
+{
+    /* postgres://user:secret@host/db → postgres://user:***@host/db */
+    const char *at = strchr(url, '@');
+    const char *scheme = strstr(url, "://");
+    if (!at || !scheme)
+        return xstrdup(url);
+    const char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+    if (!colon)
+        return xstrdup(url);
+    size_t head = (size_t)(colon - url) + 1;
+    char *out = xmalloc(strlen(url) + 8);
+    memcpy(out, url, head);
+    strcpy(out + head, "***"); /* NOLINT: sized above */
+    strcpy(out + head + 3, at); /* NOLINT: sized above */
+    return out;
+}
+
+struct db *db_open(const char *url, const struct db_opts *opts, struct crest_error *err)
+{
+    crest_error_clear(err);
+    struct db *db = xcalloc(1, sizeof *db);
+    if (opts)
+        db->opts = *opts;
+    if (db->opts.readers <= 0)
+        db->opts.readers = 4;
+    if (db->opts.batch_max <= 0)
+        db->opts.batch_max = 256;
+    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) {
+        db->kind = DB_PG;
+        db->url = xstrdup(url);
+        db->describe = pg_describe(url);
+    } else {
+        db->kind = DB_SQLITE;
+        db->url = xstrdup(!strncmp(url, "sqlite:", 7) ? url + 7 : url);
+        db->describe = xstrdup(db->url);
+        if (!db->url[0]) {
+            crest_error_set(err, CREST_INVALID, "db_open", "empty database path");
+            goto fail;
+        }
+    }
+    pthread_mutex_init(&db->mu, NULL);
+    pthread_mutex_init(&db->stats_mu, NULL);
+    pthread_cond_init(&db->cv_free, NULL);
+    pthread_cond_init(&db->cv_work, NULL);
+
+    if (db->kind == DB_SQLITE) {
+        db->wconn = sq_connect(db, true, err);
+        if (!db->wconn)
+            goto fail_sync;
+        if (pthread_create(&db->writer, NULL, writer_main, db) != 0) {
+            crest_error_set(err, CREST_INTERNAL, "db_open", "cannot start writer thread");
+            goto fail_sync;
+        }
+        db->writer_running = true;
+    } else {
+        /* connect once now so a wrong URL fails at start, not at first request */
+        struct db_conn *c = pg_connect(db, err);
+        if (!c)
+            goto fail_sync;
+        db->nreaders = 1;
+        db_release(db, c);
+    }
+    if (!db->opts.no_migrate && db_migrate(db, err) != CREST_OK) {
+        db_close(db);
+        return NULL;
+    }
+    return db;
+
+fail_sync:
+    db_close(db);
+    return NULL;
+fail:
+    free(db->url);
+    free(db->describe);
+    free(db);
+    return NULL;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    if (db->writer_running) {
+        pthread_mutex_lock(&db->mu);
+        db->stopping = true;
+        pthread_cond_signal(&db->cv_work);
+        pthread_mutex_unlock(&db->mu);
+        pthread_join(db->writer, NULL);
+    }
+    conn_free(db->wconn);
+    while (db->free_readers) {
+        struct db_conn *c = db->free_readers;
+        db->free_readers = c->next_free;
+        conn_free(c);
+    }
+    pthread_mutex_destroy(&db->mu);
+    pthread_mutex_destroy(&db->stats_mu);
+    pthread_cond_destroy(&db->cv_free);
+    pthread_cond_destroy(&db->cv_work);
+    free(db->url);
+    free(db->describe);
+    free(db);
+}
+
+int db_backup(struct db *db, const char *path, struct crest_error *err)
+{
+    crest_error_clear(err);
+    if (db->kind != DB_SQLITE)
+        return crest_error_set(err, CREST_INVALID, "backup_pg",
+                               "online backup is for SQLite; use pg_dump for PostgreSQL");
+    struct db_conn *c = db_acquire(db);
+    int rc = sq_backup(c, path, err);
+    db_release(db, c);
+    return rc;
+}

@@ -1,0 +1,110 @@
+/*
+ * db_internal.h - what db.c shares with the two backends. Not for other modules.
+ */
+#ifndef CREST_DB_INTERNAL_H
+#define CREST_DB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "db.h"
+
+#define DB_STMT_CACHE 64
+
+struct db_stmt {
+    struct db_conn *conn;
+    char *sql;       /* the SQL as given (cache key) */
+    unsigned hash;
+    bool busy;       /* handed out, not yet finalized */
+    /* SQLite */
+    void *sq;        /* sqlite3_stmt * */
+    int sq_state;    /* 0 = not stepped, 1 = has row, 2 = done */
+    /* PostgreSQL */
+    char *pgsql;     /* with $n placeholders */
+    int nparams;
+    char **params;   /* text values, NULL = SQL NULL; owned */
+    void *res;       /* PGresult * */
+    int row, nrows;
+};
+
+struct db_conn {
+    enum db_kind kind;
+    struct db *db;
+    void *h; /* sqlite3 * or PGconn * */
+    struct db_stmt *cache[DB_STMT_CACHE];
+    struct db_conn *next_free;
+};
+
+struct db_job {
+    db_write_fn fn;
+    void *arg;
+    struct crest_error *err;
+    int rc;
+    bool done;
+    pthread_cond_t cv;
+    struct db_job *next;
+};
+
+struct db {
+    enum db_kind kind;
+    char *url;      /* path (SQLite) or conninfo (PG) */
+    char *describe;
+    struct db_opts opts;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv_free;
+    struct db_conn *free_readers;
+    int nreaders;
+
+    /* SQLite writer */
+    struct db_conn *wconn;
+    pthread_t writer;
+    bool writer_running, stopping;
+    pthread_cond_t cv_work;
+    struct db_job *q_head, *q_tail;
+
+    pthread_mutex_t stats_mu;
+    struct db_stats stats;
+};
+
+/* backend: SQLite (db_sqlite.c) */
+struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err);
+void sq_disconnect(struct db_conn *c);
+int sq_prepare(struct db_stmt *st, struct crest_error *err);
+int sq_bind(struct db_stmt *st, const char *types, va_list ap, struct crest_error *err);
+int sq_step(struct db_stmt *st, struct crest_error *err);
+void sq_reset(struct db_stmt *st);
+void sq_free(struct db_stmt *st);
+int64_t sq_col_int(struct db_stmt *st, int col);
+double sq_col_double(struct db_stmt *st, int col);
+const char *sq_col_text(struct db_stmt *st, int col);
+bool sq_col_null(struct db_stmt *st, int col);
+int sq_col_count(struct db_stmt *st);
+int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err);
+bool sq_in_tx(struct db_conn *c);
+int sq_backup(struct db_conn *c, const char *path, struct crest_error *err);
+int64_t sq_changes(struct db_conn *c);
+
+/* backend: PostgreSQL (db_pg.c) */
+struct db_conn *pg_connect(struct db *db, struct crest_error *err);
+void pg_disconnect(struct db_conn *c);
+int pg_prepare(struct db_stmt *st, struct crest_error *err);
+int pg_bind(struct db_stmt *st, const char *types, va_list ap, struct crest_error *err);
+int pg_step(struct db_stmt *st, struct crest_error *err);
+void pg_reset(struct db_stmt *st);
+void pg_free(struct db_stmt *st);
+int64_t pg_col_int(struct db_stmt *st, int col);
+double pg_col_double(struct db_stmt *st, int col);
+const char *pg_col_text(struct db_stmt *st, int col);
+bool pg_col_null(struct db_stmt *st, int col);
+int pg_col_count(struct db_stmt *st);
+int pg_exec_script(struct db_conn *c, const char *sql, struct crest_error *err);
+/* true when the last error on this connection may succeed if the transaction is retried */
+bool pg_retryable(struct db_conn *c);
+bool pg_conn_bad(struct db_conn *c);
+int64_t pg_changes(struct db_stmt *st);
+
+/* migrations (migrate.c) */
+int db_migrate(struct db *db, struct crest_error *err);
+
+#endif

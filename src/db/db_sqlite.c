@@ -1,0 +1,208 @@
+/*
+ * db_sqlite.c - the SQLite backend: connections with crest's pragmas (WAL,
+ * synchronous=FULL, foreign keys, busy timeout), statements, errors, backup.
+ * Transactions and group commit live in db.c; this file only talks to SQLite.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/mem.h"
+#include "db_internal.h"
+
+static int map_err(sqlite3 *h, int rc, struct crest_error *err)
+{
+    int ext = sqlite3_extended_errcode(h);
+    enum crest_err code = CREST_DB;
+    const char *key = "db_error";
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+        code = CREST_BUSY;
+        key = "busy";
+    } else if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        code = CREST_CONFLICT;
+        key = "conflict_exists";
+    } else if (ext == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        code = CREST_CONFLICT;
+        key = "conflict_reference";
+    } else if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        code = CREST_INVALID;
+        key = "constraint";
+    }
+    if (err)
+        crest_error_set(err, code, key, "sqlite: %s", sqlite3_errmsg(h));
+    return code;
+}
+
+static int pragma(sqlite3 *h, const char *sql, struct crest_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        crest_error_set(err, CREST_DB, "db_error", "sqlite: %s: %s", sql, msg ? msg : "?");
+        sqlite3_free(msg);
+        return CREST_DB;
+    }
+    return CREST_OK;
+}
+
+struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
+{
+    sqlite3 *h = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(db->url, &h, flags, NULL);
+    if (rc != SQLITE_OK) {
+        crest_error_set(err, CREST_IO, "db_open", "sqlite: cannot open %s: %s", db->url,
+                        h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+        sqlite3_close(h);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(h, 1);
+    sqlite3_busy_timeout(h, 10000);
+    /* WAL lets readers run beside the writer; FULL makes a commit durable when
+     * acknowledged (the group commit keeps that affordable). */
+    if (pragma(h, "PRAGMA journal_mode=WAL", err) || pragma(h, "PRAGMA synchronous=FULL", err) ||
+        pragma(h, "PRAGMA foreign_keys=ON", err) ||
+        (!writer && pragma(h, "PRAGMA query_only=ON", err))) {
+        sqlite3_close(h);
+        return NULL;
+    }
+    struct db_conn *c = xcalloc(1, sizeof *c);
+    c->kind = DB_SQLITE;
+    c->db = db;
+    c->h = h;
+    return c;
+}
+
+void sq_disconnect(struct db_conn *c) { sqlite3_close_v2(c->h); }
+
+int sq_prepare(struct db_stmt *st, struct crest_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v3(st->conn->h, st->sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+    if (rc != SQLITE_OK)
+        return map_err(st->conn->h, rc, err);
+    st->sq = s;
+    st->sq_state = 0;
+    return CREST_OK;
+}
+
+int sq_bind(struct db_stmt *st, const char *types, va_list ap, struct crest_error *err)
+{
+    sqlite3_stmt *s = st->sq;
+    int want = sqlite3_bind_parameter_count(s);
+    int i = 0;
+    for (const char *t = types ? types : ""; *t; t++) {
+        int rc;
+        i++;
+        switch (*t) {
+        case 'i': rc = sqlite3_bind_int64(s, i, va_arg(ap, int64_t)); break;
+        case 'd': rc = sqlite3_bind_double(s, i, va_arg(ap, double)); break;
+        case 's': {
+            const char *v = va_arg(ap, const char *);
+            rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+            break;
+        }
+        case 'n': rc = sqlite3_bind_null(s, i); break;
+        default:
+            return crest_error_set(err, CREST_INTERNAL, "db_error", "bad bind type '%c'", *t);
+        }
+        if (rc != SQLITE_OK)
+            return map_err(st->conn->h, rc, err);
+    }
+    if (i != want)
+        return crest_error_set(err, CREST_INTERNAL, "db_error", "%d binds for %d placeholders: %s",
+                               i, want, st->sql);
+    return CREST_OK;
+}
+
+int sq_step(struct db_stmt *st, struct crest_error *err)
+{
+    if (st->sq_state == 2)
+        return 0;
+    int rc = sqlite3_step(st->sq);
+    if (rc == SQLITE_ROW) {
+        st->sq_state = 1;
+        return 1;
+    }
+    st->sq_state = 2;
+    if (rc == SQLITE_DONE)
+        return 0;
+    map_err(st->conn->h, rc, err);
+    sqlite3_reset(st->sq); /* so the cached statement does not keep the error */
+    return -1;
+}
+
+void sq_reset(struct db_stmt *st)
+{
+    sqlite3_reset(st->sq);
+    sqlite3_clear_bindings(st->sq);
+    st->sq_state = 0;
+}
+
+void sq_free(struct db_stmt *st) { sqlite3_finalize(st->sq); }
+
+int64_t sq_col_int(struct db_stmt *st, int col) { return sqlite3_column_int64(st->sq, col); }
+double sq_col_double(struct db_stmt *st, int col) { return sqlite3_column_double(st->sq, col); }
+const char *sq_col_text(struct db_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st->sq, col);
+}
+bool sq_col_null(struct db_stmt *st, int col)
+{
+    return sqlite3_column_type(st->sq, col) == SQLITE_NULL;
+}
+int sq_col_count(struct db_stmt *st) { return sqlite3_column_count(st->sq); }
+
+int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        map_err(c->h, rc, err);
+        if (msg)
+            snprintf(err->detail, sizeof err->detail, "sqlite: %s", msg);
+        sqlite3_free(msg);
+        return err->code;
+    }
+    return CREST_OK;
+}
+
+bool sq_in_tx(struct db_conn *c) { return !sqlite3_get_autocommit(c->h); }
+
+int sq_backup(struct db_conn *c, const char *path, struct crest_error *err)
+{
+    sqlite3 *dst = NULL;
+    int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        crest_error_set(err, CREST_IO, "backup_open", "cannot open %s: %s", path,
+                        dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+        sqlite3_close(dst);
+        return CREST_IO;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->h, "main");
+    if (!b) {
+        crest_error_set(err, CREST_IO, "backup_open", "backup: %s", sqlite3_errmsg(dst));
+        sqlite3_close(dst);
+        return CREST_IO;
+    }
+    /* Copy in steps so writers are not held off for the whole copy; a page
+     * changed meanwhile makes SQLite restart the copy, which is still correct. */
+    do {
+        rc = sqlite3_backup_step(b, 1024);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            sqlite3_sleep(20);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        crest_error_set(err, CREST_IO, "backup_failed", "backup: %s", sqlite3_errstr(rc));
+        sqlite3_close(dst);
+        return CREST_IO;
+    }
+    /* the copy is a WAL database like the source; make it self-contained */
+    sqlite3_exec(dst, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_close(dst);
+    return CREST_OK;
+}
+
+int64_t sq_changes(struct db_conn *c) { return sqlite3_changes64(c->h); }

@@ -1,0 +1,125 @@
+/*
+ * msg.c - the server's human messages in zh-CN and English, by key. Written
+ * for the person who has to act on them (a grid worker on a phone, an
+ * official at a desk): say what is wrong and what to do. "%s" takes the arg.
+ * The browser's own strings live in web/i18n/ (one JSON file per language).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+
+struct msg {
+    const char *key, *zh, *en;
+};
+
+static const struct msg msgs[] = {
+    /* titles, one per crest_err */
+    {"title_invalid", "请求内容有误", "The request has invalid fields"},
+    {"title_notfound", "未找到", "Not found"},
+    {"title_conflict", "与现有数据冲突", "Conflicts with existing data"},
+    {"title_precondition", "数据已被他人修改", "The record was changed by someone else"},
+    {"title_busy", "系统繁忙，请稍后重试", "The service is busy; try again shortly"},
+    {"title_toobig", "请求内容过大", "The request is too large"},
+    {"title_auth", "请先登录", "Please sign in"},
+    {"title_forbidden", "无权执行此操作", "You are not allowed to do this"},
+    {"title_throttled", "尝试次数过多", "Too many attempts"},
+    {"title_precondition_required", "缺少版本号", "A version is required"},
+    {"title_internal", "服务器内部错误", "Internal server error"},
+    {"title_db", "数据库错误", "Database error"},
+    {"title_io", "存储错误", "Storage error"},
+    {"title_nomem", "服务器内存不足", "Server out of memory"},
+    /* body and fields */
+    {"body_required", "请求体为空，需要 JSON 对象", "The request body is empty; a JSON object is expected"},
+    {"body_malformed", "JSON 格式错误（位置 %s）", "Malformed JSON (at %s)"},
+    {"body_not_object", "请求体必须是 JSON 对象", "The request body must be a JSON object"},
+    {"field_required", "必填", "Required"},
+    {"field_not_string", "应为文本", "Must be text"},
+    {"field_not_integer", "应为整数", "Must be a whole number"},
+    {"field_not_boolean", "应为 true 或 false", "Must be true or false"},
+    {"field_control_chars", "含有不允许的控制字符", "Contains control characters that are not allowed"},
+    {"field_too_short", "太短，至少 %s 个字", "Too short: at least %s characters"},
+    {"field_too_long", "太长，最多 %s 个字", "Too long: at most %s characters"},
+    {"field_range", "超出允许范围（%s）", "Out of the allowed range (%s)"},
+    {"field_unknown", "不认识的字段，请检查拼写", "Unknown field; check the spelling"},
+    {"query_invalid", "查询参数有误", "Invalid query parameter"},
+    /* HTTP level */
+    {"not_found", "没有这个地址", "No such address"},
+    {"method_not_allowed", "不支持此请求方法", "Method not allowed on this address"},
+    {"too_big", "请求体超过 %s 字节上限", "The request body exceeds the %s-byte limit"},
+    {"content_length_conflict", "Content-Length 头冲突", "Conflicting Content-Length headers"},
+    {"precondition_failed",
+     "此记录已被他人修改（当前版本 %s），请刷新后再改",
+     "This record was changed by someone else (now version %s); reload and try again"},
+    {"precondition_required", "修改需要 If-Match 版本号，请先读取记录",
+     "Changes need an If-Match version; read the record first"},
+    {"if_match_invalid", "If-Match 格式错误，应为版本号如 \"3\"", "Malformed If-Match; expected a version such as \"3\""},
+    {"idem_mismatch", "同一个 Idempotency-Key 用于了不同的请求",
+     "This Idempotency-Key was already used for a different request"},
+    {"idem_invalid", "Idempotency-Key 应为 1–128 个可见字符",
+     "Idempotency-Key must be 1–128 printable characters"},
+    {"internal", "服务器内部错误，已记录，请稍后重试", "Internal error; it was logged, try again later"},
+    {"busy", "系统繁忙，请稍后重试", "The service is busy; try again shortly"},
+    {"db_error", "数据库错误，请稍后重试", "Database error; try again later"},
+    {"conflict_exists", "已存在相同的记录", "A record with the same key already exists"},
+    {"conflict_reference", "被其他记录引用或引用不存在的记录", "Refers to, or is referred to by, another record"},
+    {"constraint", "数据不满足约束", "The data breaks a rule of the database"},
+    /* sessions */
+    {"auth_required", "请先登录", "Please sign in first"},
+    {"session_invalid", "登录已失效，请重新登录", "Your session has expired; please sign in again"},
+    {"login_failed", "用户名或密码错误", "Wrong username or password"},
+    {"login_throttled", "登录失败次数过多，请 %s 秒后再试",
+     "Too many failed sign-ins; try again in %s seconds"},
+    {"csrf_failed", "页面已过期，请刷新后重试（CSRF 校验失败）",
+     "The page is out of date; reload and try again (CSRF check failed)"},
+    {"cross_site", "拒绝跨站请求", "Cross-site request refused"},
+    {"forbidden_role", "您的角色无权执行此操作", "Your role may not do this"},
+    {"user_disabled", "账号已停用", "This account is disabled"},
+    /* regions */
+    {"region_not_found", "没有这个区划，或不在您的管辖范围内",
+     "No such region, or it is outside your area"},
+    {"region_code_invalid", "区划代码格式错误：应为数字，%s", "Malformed region code: digits expected, %s"},
+    {"region_code_child", "代码必须以上级代码 %s 开头并多 3 位数字",
+     "The code must be the parent's code %s followed by 3 digits"},
+    {"region_level_invalid", "层级应为 %s", "The level must be %s"},
+    {"region_parent_level", "只能在乡镇/街道下建社区，在社区下建网格",
+     "Communities go under a township/street, grids under a community"},
+    {"region_parent_missing", "上级区划不存在或不在您的管辖范围内",
+     "The parent region does not exist or is outside your area"},
+    {"region_exists", "该区划代码已存在", "A region with this code already exists"},
+    {"region_readonly", "省、市、县、乡镇区划来自国家统计用区划代码，不能在此修改",
+     "Province to township regions come from the national code list and cannot be edited here"},
+    {NULL, NULL, NULL},
+};
+
+const char *msg_text(const char *lang, const char *key)
+{
+    if (!key)
+        return "";
+    for (const struct msg *m = msgs; m->key; m++)
+        if (strcmp(m->key, key) == 0)
+            return strcmp(lang, "en") == 0 ? m->en : m->zh;
+    return key; /* a missing translation shows the key rather than nothing */
+}
+
+void msg_format(char *out, size_t cap, const char *lang, const char *key, const char *arg)
+{
+    const char *t = msg_text(lang, key);
+    size_t o = 0;
+    for (const char *p = t; *p && o + 1 < cap; p++) {
+        if (p[0] == '%' && p[1] == 's') {
+            for (const char *a = arg ? arg : ""; *a && o + 1 < cap; a++)
+                out[o++] = *a;
+            p++;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    /* never end inside a UTF-8 sequence: the text goes into JSON */
+    if (o + 1 >= cap)
+        while (o && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+            o--;
+    if (o && ((unsigned char)out[o - 1] & 0xC0) == 0xC0)
+        o--;
+    out[o] = '\0';
+}

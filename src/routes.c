@@ -1,0 +1,23 @@
+/*
+ * routes.c - the API's route table: method, path pattern, handler, the roles
+ * allowed, flags. Scope (which rows) is checked by each handler through
+ * auth_in_scope()/AUTH_SCOPE_SQL; roles (which endpoints) here, in one table,
+ * so the role × endpoint matrix can be read in one place.
+ */
+#include "routes.h"
+
+#include "http/http.h"
+#include "region/region.h"
+
+#define COMMAND (R(ROLE_ADMIN) | R(ROLE_COMMANDER))
+
+const struct http_route crest_routes[] = {
+    {"POST", "/api/v1/session", session_routes_login, ROLES_ALL, HTTP_PUBLIC | HTTP_NOCSRF},
+    {"DELETE", "/api/v1/session", session_routes_logout, ROLES_ALL, 0},
+    {"GET", "/api/v1/me", session_routes_me, ROLES_ALL, 0},
+    {"GET", "/api/v1/regions/{code}", region_api_get, ROLES_ALL, 0},
+    {"POST", "/api/v1/regions", region_api_create, COMMAND, 0},
+    {"PATCH", "/api/v1/regions/{code}", region_api_update, COMMAND, 0},
+};
+
+const int crest_nroutes = (int)(sizeof crest_routes / sizeof crest_routes[0]);
