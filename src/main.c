@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -84,8 +84,8 @@ static bool parse_listen(const char *s, struct http_config *h)
 }
 
 /* Parse common flags from argv[i…]; positional arguments are collected. */
-static int parse_flags(int argc, char **argv, int i, struct config *c, const char **pos,
-                       int *npos, const char **role, const char **scope)
+static int parse_flags(int argc, char **argv, int i, struct config *c, const char **pos, int *npos,
+                       const char **role, const char **scope)
 {
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -170,7 +170,7 @@ static void config_defaults(struct config *c)
     if ((e = getenv("CREST_LISTEN")) && *e)
         parse_listen(e, &c->http);
     if ((e = getenv("CREST_THREADS")) && atoi(e) > 0) /* NOLINT */
-        c->http.threads = atoi(e);                     /* NOLINT */
+        c->http.threads = atoi(e);                    /* NOLINT */
     if ((e = getenv("CREST_WEB")) && *e)
         str_copy(c->http.web_root, sizeof c->http.web_root, e);
     if ((e = getenv("CREST_LOG_LEVEL")) && log_level_parse(e) >= 0)
@@ -420,8 +420,8 @@ int main(int argc, char **argv)
             return 1;
         }
         if (rep.first_bad_id) {
-            printf("audit chain BROKEN at row %lld: %s (%lld rows)\n",
-                   (long long)rep.first_bad_id, rep.reason, (long long)rep.rows);
+            printf("audit chain BROKEN at row %lld: %s (%lld rows)\n", (long long)rep.first_bad_id,
+                   rep.reason, (long long)rep.rows);
             return 3;
         }
         printf("audit chain intact: %lld rows\n", (long long)rep.rows);

@@ -56,7 +56,10 @@ int buf_append(struct buf *b, const void *data, size_t n)
     return CREST_OK;
 }
 
-int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
+int buf_puts(struct buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
 
 int buf_printf(struct buf *b, const char *fmt, ...)
 {

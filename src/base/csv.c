@@ -16,7 +16,10 @@ void csv_init(struct csv *c, const char *data, size_t n)
     buf_init(&c->scratch, 1 << 20);
 }
 
-void csv_cleanup(struct csv *c) { buf_cleanup(&c->scratch); }
+void csv_cleanup(struct csv *c)
+{
+    buf_cleanup(&c->scratch);
+}
 
 int csv_next(struct csv *c)
 {

@@ -17,7 +17,7 @@
 
 struct csv {
     const char *p, *end;
-    int line;           /* 1-based line of the row just read */
+    int line; /* 1-based line of the row just read */
     int nfields;
     struct str f[CSV_MAX_FIELDS];
     struct buf scratch; /* unescaped quoted fields of the current row */

@@ -40,8 +40,8 @@ struct crest_field_err {
 
 struct crest_error {
     enum crest_err code;
-    const char *key;   /* message key for the whole problem, may be NULL */
-    char detail[256];  /* free text for logs / problem detail, may be empty */
+    const char *key;  /* message key for the whole problem, may be NULL */
+    char detail[256]; /* free text for logs / problem detail, may be empty */
     int nfields;
     struct crest_field_err fields[CREST_ERR_MAX_FIELDS];
 };

@@ -1,8 +1,8 @@
 /* jdec.c - field-by-field JSON request decoding; see jdec.h. */
 #include "jdec.h"
 
-#include <stdio.h>
 #include "../base/str.h"
+#include <stdio.h>
 #include <string.h>
 
 int jdec_begin(struct jdec *d, const char *body, size_t n, struct crest_error *err)
@@ -45,8 +45,7 @@ size_t jdec_utf8_len(const char *s)
     return n;
 }
 
-const char *jdec_str(struct jdec *d, const char *name, bool required, size_t minlen,
-                     size_t maxlen)
+const char *jdec_str(struct jdec *d, const char *name, bool required, size_t minlen, size_t maxlen)
 {
     json_t *v = field(d, name, required);
     if (!v)

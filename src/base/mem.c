@@ -47,7 +47,10 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
-char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
 
 struct arena_block {
     struct arena_block *next;
@@ -57,7 +60,10 @@ struct arena_block {
 
 #define ARENA_BLOCK 8192
 
-void arena_init(struct arena *a) { a->head = NULL; }
+void arena_init(struct arena *a)
+{
+    a->head = NULL;
+}
 
 void *arena_alloc(struct arena *a, size_t n)
 {
@@ -85,7 +91,10 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
     return p;
 }
 
-char *arena_strdup(struct arena *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
+char *arena_strdup(struct arena *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}
 
 char *arena_printf(struct arena *a, const char *fmt, ...)
 {

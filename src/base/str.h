@@ -17,14 +17,20 @@ struct str {
 
 #define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
 
-static inline struct str str_of(const char *s) { return (struct str){s, s ? strlen(s) : 0}; }
+static inline struct str str_of(const char *s)
+{
+    return (struct str){s, s ? strlen(s) : 0};
+}
 
 static inline bool str_eq(struct str a, struct str b)
 {
     return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
 }
 
-static inline bool str_eq_c(struct str a, const char *b) { return str_eq(a, str_of(b)); }
+static inline bool str_eq_c(struct str a, const char *b)
+{
+    return str_eq(a, str_of(b));
+}
 
 /* Split at the first c: *head gets what precedes it, returns what follows
  * (empty view with p == NULL when c is absent, head then being all of s). */

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <time.h>
 
-int util_init(void) { return sodium_init() < 0 ? -1 : 0; }
+int util_init(void)
+{
+    return sodium_init() < 0 ? -1 : 0;
+}
 
 int64_t util_now_ms(void)
 {
@@ -21,7 +24,10 @@ int64_t util_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void util_random(void *out, size_t n) { randombytes_buf(out, n); }
+void util_random(void *out, size_t n)
+{
+    randombytes_buf(out, n);
+}
 
 void util_token(char *out, size_t cap, size_t nbytes)
 {

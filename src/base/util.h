@@ -11,8 +11,8 @@
 /* Initialise libsodium; returns 0 on success. Safe to call more than once. */
 int util_init(void);
 
-int64_t util_now_ms(void);   /* wall clock, UTC milliseconds */
-int64_t util_mono_us(void);  /* monotonic microseconds, for durations */
+int64_t util_now_ms(void);  /* wall clock, UTC milliseconds */
+int64_t util_mono_us(void); /* monotonic microseconds, for durations */
 
 void util_random(void *out, size_t n);
 /* Random URL-safe base64 token of nbytes of entropy into out (cap >= 2*nbytes). */

@@ -1,8 +1,8 @@
 /* audit.c - hash-chained audit rows; see audit.h. */
 #include "audit.h"
 
-#include <stdio.h>
 #include "../base/str.h"
+#include <stdio.h>
 #include <string.h>
 
 #include "../base/buf.h"
@@ -80,8 +80,8 @@ int audit_verify(struct db *db, struct audit_report *out, struct crest_error *er
                 continue;
             const char *ph = db_col_text(st, 10), *hh = db_col_text(st, 11);
             row_hash(h, id, db_col_int(st, 1), db_col_int(st, 2), db_col_text(st, 3),
-                     db_col_text(st, 4), db_col_text(st, 5), db_col_text(st, 6),
-                     db_col_text(st, 7), db_col_text(st, 8), db_col_text(st, 9), prev);
+                     db_col_text(st, 4), db_col_text(st, 5), db_col_text(st, 6), db_col_text(st, 7),
+                     db_col_text(st, 8), db_col_text(st, 9), prev);
             if (id != expect) {
                 out->first_bad_id = id;
                 snprintf(out->reason, sizeof out->reason, "row %lld missing before row %lld",

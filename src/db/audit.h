@@ -19,11 +19,11 @@ struct audit_entry {
     int64_t user_id;      /* 0 for the system / CLI */
     const char *username; /* "-" for none */
     const char *role;
-    const char *action;   /* "create", "update", "delete", "read", "login", … */
-    const char *entity;   /* "region", "user", "session", … */
+    const char *action; /* "create", "update", "delete", "read", "login", … */
+    const char *entity; /* "region", "user", "session", … */
     const char *entity_id;
-    const char *region;   /* region code the row belongs to, may be NULL */
-    const char *addr;     /* client address, "cli" for the command line */
+    const char *region; /* region code the row belongs to, may be NULL */
+    const char *addr;   /* client address, "cli" for the command line */
 };
 
 int audit_append(struct db_conn *c, const struct audit_entry *e, struct crest_error *err);

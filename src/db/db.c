@@ -42,9 +42,18 @@ static void conn_free(struct db_conn *c)
     free(c);
 }
 
-enum db_kind db_kind(const struct db *db) { return db->kind; }
-enum db_kind db_conn_kind(const struct db_conn *c) { return c->kind; }
-const char *db_describe(const struct db *db) { return db->describe; }
+enum db_kind db_kind(const struct db *db)
+{
+    return db->kind;
+}
+enum db_kind db_conn_kind(const struct db_conn *c)
+{
+    return c->kind;
+}
+const char *db_describe(const struct db *db)
+{
+    return db->describe;
+}
 
 struct db_conn *db_acquire(struct db *db)
 {
@@ -445,7 +454,7 @@ static char *pg_describe(const char *url)
     size_t head = (size_t)(colon - url) + 1;
     char *out = xmalloc(strlen(url) + 8);
     memcpy(out, url, head);
-    strcpy(out + head, "***"); /* NOLINT: sized above */
+    strcpy(out + head, "***");  /* NOLINT: sized above */
     strcpy(out + head + 3, at); /* NOLINT: sized above */
     return out;
 }

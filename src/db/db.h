@@ -32,9 +32,9 @@ struct db_conn;
 struct db_stmt;
 
 struct db_opts {
-    int readers;      /* pooled read connections (default 4) */
-    int batch_max;    /* SQLite: most write jobs per group commit (default 256) */
-    bool no_migrate;  /* open without applying migrations */
+    int readers;     /* pooled read connections (default 4) */
+    int batch_max;   /* SQLite: most write jobs per group commit (default 256) */
+    bool no_migrate; /* open without applying migrations */
 };
 
 /* url: a file path, "sqlite:PATH" or "postgres://…"/"postgresql://…".

@@ -13,17 +13,17 @@
 
 struct db_stmt {
     struct db_conn *conn;
-    char *sql;       /* the SQL as given (cache key) */
+    char *sql; /* the SQL as given (cache key) */
     unsigned hash;
-    bool busy;       /* handed out, not yet finalized */
+    bool busy; /* handed out, not yet finalized */
     /* SQLite */
-    void *sq;        /* sqlite3_stmt * */
-    int sq_state;    /* 0 = not stepped, 1 = has row, 2 = done */
+    void *sq;     /* sqlite3_stmt * */
+    int sq_state; /* 0 = not stepped, 1 = has row, 2 = done */
     /* PostgreSQL */
-    char *pgsql;     /* with $n placeholders */
+    char *pgsql; /* with $n placeholders */
     int nparams;
-    char **params;   /* text values, NULL = SQL NULL; owned */
-    void *res;       /* PGresult * */
+    char **params; /* text values, NULL = SQL NULL; owned */
+    void *res;     /* PGresult * */
     int row, nrows;
 };
 
@@ -47,7 +47,7 @@ struct db_job {
 
 struct db {
     enum db_kind kind;
-    char *url;      /* path (SQLite) or conninfo (PG) */
+    char *url; /* path (SQLite) or conninfo (PG) */
     char *describe;
     struct db_opts opts;
 

@@ -4,15 +4,14 @@
  * Results are fetched whole (PQexecParams); big exports should page with
  * cursors (?after=) rather than ask for everything at once.
  */
+#include "../base/str.h"
 #include <libpq-fe.h>
 #include <stdio.h>
-#include "../base/str.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include "../base/mem.h"
 #include "db_internal.h"
-
 
 /* The last SQLSTATE seen by this thread: a connection is used by one thread
  * at a time, and the retry decision follows the failing call directly. */
@@ -35,16 +34,15 @@ static int map_res(struct db_conn *c, PGresult *r, struct crest_error *err)
         } else if (!strncmp(state, "23", 2)) {
             code = CREST_INVALID;
             key = "constraint";
-        } else if (!strcmp(state, "40001") || !strcmp(state, "40P01") ||
-                   !strcmp(state, "55P03")) {
+        } else if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03")) {
             code = CREST_BUSY;
             key = "busy";
         }
     }
     if (err) {
         size_t l = strlen(msg);
-        crest_error_set(err, code, key, "postgres: %.*s", (int)(l && msg[l - 1] == '\n' ? l - 1 : l),
-                        msg);
+        crest_error_set(err, code, key, "postgres: %.*s",
+                        (int)(l && msg[l - 1] == '\n' ? l - 1 : l), msg);
     }
     return code;
 }
@@ -55,7 +53,10 @@ bool pg_retryable(struct db_conn *c)
     return !strcmp(last_state, "40001") || !strcmp(last_state, "40P01");
 }
 
-bool pg_conn_bad(struct db_conn *c) { return PQstatus(c->h) != CONNECTION_OK; }
+bool pg_conn_bad(struct db_conn *c)
+{
+    return PQstatus(c->h) != CONNECTION_OK;
+}
 
 static void notice_quiet(void *arg, const PGresult *r)
 {
@@ -84,7 +85,10 @@ struct db_conn *pg_connect(struct db *db, struct crest_error *err)
     return c;
 }
 
-void pg_disconnect(struct db_conn *c) { PQfinish(c->h); }
+void pg_disconnect(struct db_conn *c)
+{
+    PQfinish(c->h);
+}
 
 int pg_prepare(struct db_stmt *st, struct crest_error *err)
 {
@@ -122,8 +126,7 @@ int pg_bind(struct db_stmt *st, const char *types, va_list ap, struct crest_erro
             break;
         }
         case 'n': break;
-        default:
-            return crest_error_set(err, CREST_INTERNAL, "db_error", "bad bind type '%c'", *t);
+        default: return crest_error_set(err, CREST_INTERNAL, "db_error", "bad bind type '%c'", *t);
         }
     }
     if (i != st->nparams)
@@ -175,7 +178,10 @@ void pg_free(struct db_stmt *st)
     free(st->pgsql);
 }
 
-static bool on_row(struct db_stmt *st) { return st->res && st->row >= 0 && st->row < st->nrows; }
+static bool on_row(struct db_stmt *st)
+{
+    return st->res && st->row >= 0 && st->row < st->nrows;
+}
 
 const char *pg_col_text(struct db_stmt *st, int col)
 {
@@ -207,7 +213,10 @@ bool pg_col_null(struct db_stmt *st, int col)
     return !on_row(st) || PQgetisnull(st->res, st->row, col);
 }
 
-int pg_col_count(struct db_stmt *st) { return st->res ? PQnfields(st->res) : 0; }
+int pg_col_count(struct db_stmt *st)
+{
+    return st->res ? PQnfields(st->res) : 0;
+}
 
 int pg_exec_script(struct db_conn *c, const char *sql, struct crest_error *err)
 {

@@ -74,7 +74,10 @@ struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
     return c;
 }
 
-void sq_disconnect(struct db_conn *c) { sqlite3_close_v2(c->h); }
+void sq_disconnect(struct db_conn *c)
+{
+    sqlite3_close_v2(c->h);
+}
 
 int sq_prepare(struct db_stmt *st, struct crest_error *err)
 {
@@ -104,8 +107,7 @@ int sq_bind(struct db_stmt *st, const char *types, va_list ap, struct crest_erro
             break;
         }
         case 'n': rc = sqlite3_bind_null(s, i); break;
-        default:
-            return crest_error_set(err, CREST_INTERNAL, "db_error", "bad bind type '%c'", *t);
+        default: return crest_error_set(err, CREST_INTERNAL, "db_error", "bad bind type '%c'", *t);
         }
         if (rc != SQLITE_OK)
             return map_err(st->conn->h, rc, err);
@@ -140,10 +142,19 @@ void sq_reset(struct db_stmt *st)
     st->sq_state = 0;
 }
 
-void sq_free(struct db_stmt *st) { sqlite3_finalize(st->sq); }
+void sq_free(struct db_stmt *st)
+{
+    sqlite3_finalize(st->sq);
+}
 
-int64_t sq_col_int(struct db_stmt *st, int col) { return sqlite3_column_int64(st->sq, col); }
-double sq_col_double(struct db_stmt *st, int col) { return sqlite3_column_double(st->sq, col); }
+int64_t sq_col_int(struct db_stmt *st, int col)
+{
+    return sqlite3_column_int64(st->sq, col);
+}
+double sq_col_double(struct db_stmt *st, int col)
+{
+    return sqlite3_column_double(st->sq, col);
+}
 const char *sq_col_text(struct db_stmt *st, int col)
 {
     return (const char *)sqlite3_column_text(st->sq, col);
@@ -152,7 +163,10 @@ bool sq_col_null(struct db_stmt *st, int col)
 {
     return sqlite3_column_type(st->sq, col) == SQLITE_NULL;
 }
-int sq_col_count(struct db_stmt *st) { return sqlite3_column_count(st->sq); }
+int sq_col_count(struct db_stmt *st)
+{
+    return sqlite3_column_count(st->sq);
+}
 
 int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err)
 {
@@ -168,7 +182,10 @@ int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err)
     return CREST_OK;
 }
 
-bool sq_in_tx(struct db_conn *c) { return !sqlite3_get_autocommit(c->h); }
+bool sq_in_tx(struct db_conn *c)
+{
+    return !sqlite3_get_autocommit(c->h);
+}
 
 int sq_backup(struct db_conn *c, const char *path, struct crest_error *err)
 {
@@ -205,4 +222,7 @@ int sq_backup(struct db_conn *c, const char *path, struct crest_error *err)
     return CREST_OK;
 }
 
-int64_t sq_changes(struct db_conn *c) { return sqlite3_changes64(c->h); }
+int64_t sq_changes(struct db_conn *c)
+{
+    return sqlite3_changes64(c->h);
+}

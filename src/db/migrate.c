@@ -27,9 +27,8 @@ static int apply_one(struct db_conn *c, void *arg, struct crest_error *err)
         if (rc)
             return rc;
     }
-    struct db_stmt *st =
-        db_query(c, err, "SELECT 1 FROM schema_migrations WHERE version = ?", "i",
-                 (int64_t)a->m->version);
+    struct db_stmt *st = db_query(c, err, "SELECT 1 FROM schema_migrations WHERE version = ?", "i",
+                                  (int64_t)a->m->version);
     if (!st)
         return err->code;
     int r = db_step(st, err);

@@ -10,12 +10,12 @@
  */
 #include "demo.h"
 
-#include <math.h>
-#include <stdio.h>
 #include "../base/str.h"
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include "../base/csv.h"
@@ -34,7 +34,10 @@ uint64_t demo_rand(struct demo_rng *r)
     return z ^ (z >> 31);
 }
 
-double demo_uniform(struct demo_rng *r) { return (double)(demo_rand(r) >> 11) / 9007199254740992.0; }
+double demo_uniform(struct demo_rng *r)
+{
+    return (double)(demo_rand(r) >> 11) / 9007199254740992.0;
+}
 
 /* ---- progress ---- */
 
@@ -60,8 +63,8 @@ static void prog_tick(struct progress *p, int64_t done, int64_t total)
         return;
     double el = (double)(util_mono_us() - p->stage_t0) / 1e6;
     double left = done > 0 ? el * (double)(total - done) / (double)done : 0;
-    fprintf(stderr, "\r\033[Kdemo: %-28s %7lld/%-7lld %3d%%  %.1fs left", p->stage,
-            (long long)done, (long long)total, (int)(100 * done / total), left);
+    fprintf(stderr, "\r\033[Kdemo: %-28s %7lld/%-7lld %3d%%  %.1fs left", p->stage, (long long)done,
+            (long long)total, (int)(100 * done / total), left);
 }
 
 static void prog_done(struct progress *p, const char *what)
@@ -218,8 +221,10 @@ static int stage_townships(struct db_conn *c, void *arg, struct crest_error *err
         str_copy(t->county, sizeof t->county, field(&csv, 2));
         str_copy(t->kind, sizeof t->kind, field(&csv, 4));
         /* street offices are denser than towns, towns than rural townships */
-        double base = !strcmp(t->kind, "subdistrict") ? 1.6 : !strcmp(t->kind, "town") ? 1.0
-                      : !strcmp(t->kind, "township") ? 0.35 : 0.3;
+        double base = !strcmp(t->kind, "subdistrict") ? 1.6
+                      : !strcmp(t->kind, "town")      ? 1.0
+                      : !strcmp(t->kind, "township")  ? 0.35
+                                                      : 0.3;
         t->weight = base * (0.6 + 0.8 * demo_uniform(&rng));
     }
     if (r < 0) {
@@ -278,7 +283,9 @@ static int stage_communities(struct db_conn *c, void *arg, struct crest_error *e
         for (int k = 0; k < nc && rc == CREST_OK; k++) {
             struct region_row row;
             memset(&row, 0, sizeof row);
-            snprintf(row.code, sizeof row.code, "%.9s%03d", t->code, k + 1);
+            char tmp[48];
+            snprintf(tmp, sizeof tmp, "%.9s%03d", t->code, k + 1);
+            str_copy(row.code, sizeof row.code, tmp);
             str_copy(row.parent, sizeof row.parent, t->code);
             row.level = REGION_COMMUNITY;
             bool urban = !strcmp(t->kind, "subdistrict");
@@ -304,7 +311,8 @@ static int stage_communities(struct db_conn *c, void *arg, struct crest_error *e
             for (int g = 0; g < ng && rc == CREST_OK; g++) {
                 struct region_row gr;
                 memset(&gr, 0, sizeof gr);
-                snprintf(gr.code, sizeof gr.code, "%.12s%03d", row.code, g + 1);
+                snprintf(tmp, sizeof tmp, "%.12s%03d", row.code, g + 1);
+                str_copy(gr.code, sizeof gr.code, tmp);
                 str_copy(gr.parent, sizeof gr.parent, row.code);
                 gr.level = REGION_GRID;
                 snprintf(gr.name, sizeof gr.name, "第%d网格", g + 1);
@@ -370,11 +378,12 @@ static int stage_users(struct db_conn *c, void *arg, struct crest_error *err)
             return rc;
     }
     /* sign-ins with the old demo passwords end here */
-    int rc = db_exec(c, err, NULL,
-                     "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username IN "
-                     "('admin','commander','hz-commander','xihu-commander','hospital','clinic',"
-                     "'grid','pharmacy','insurer','venue','vaccinator','resident'))",
-                     NULL);
+    int rc =
+        db_exec(c, err, NULL,
+                "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username IN "
+                "('admin','commander','hz-commander','xihu-commander','hospital','clinic',"
+                "'grid','pharmacy','insurer','venue','vaccinator','resident'))",
+                NULL);
     if (rc)
         return rc;
     struct audit_entry e = {0, "-", "system", "demo", "users", "", "33", "cli"};
@@ -444,7 +453,8 @@ int demo_run(struct db *db, const struct demo_opts *o, struct crest_error *err)
         if (prog.tty)
             fputc('\n', stderr);
         if (o->logins) {
-            fprintf(o->logins, "\nDemo logins (shown once; run `crest demo` again for new ones):\n");
+            fprintf(o->logins,
+                    "\nDemo logins (shown once; run `crest demo` again for new ones):\n");
             fprintf(o->logins, "  %-16s %-11s %-16s %s\n", "username", "role", "scope", "password");
             for (int i = 0; i < NUSERS; i++)
                 fprintf(o->logins, "  %-16s %-11s %-16s %s\n", demo_users[i].name,

@@ -13,10 +13,10 @@
 #include "../db/db.h"
 
 struct demo_opts {
-    double scale;       /* 1.0 = the whole province */
+    double scale; /* 1.0 = the whole province */
     uint64_t seed;
     const char *data_dir;
-    FILE *logins;       /* where to print the demo logins (stdout), NULL = don't */
+    FILE *logins; /* where to print the demo logins (stdout), NULL = don't */
 };
 
 /* Build or refresh the demo province. Progress goes to stderr: a line that

@@ -8,11 +8,14 @@
 #include "http.h"
 
 static const char *const names[ROLE__COUNT] = {
-    "admin", "commander", "hospital", "clinic", "grid",
-    "pharmacy", "insurer", "venue", "vaccinator", "resident",
+    "admin",    "commander", "hospital", "clinic",     "grid",
+    "pharmacy", "insurer",   "venue",    "vaccinator", "resident",
 };
 
-const char *role_name(enum role r) { return (unsigned)r < ROLE__COUNT ? names[r] : "?"; }
+const char *role_name(enum role r)
+{
+    return (unsigned)r < ROLE__COUNT ? names[r] : "?";
+}
 
 int role_parse(const char *s)
 {

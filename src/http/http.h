@@ -58,12 +58,12 @@ bool auth_in_scope(const struct auth_user *u, const char *code);
 struct http_config {
     char listen_host[64];
     int port;
-    int threads;            /* worker pool size */
-    size_t body_max;        /* bytes; larger → 413 */
-    int conn_timeout_s;     /* idle connection timeout */
+    int threads;        /* worker pool size */
+    size_t body_max;    /* bytes; larger → 413 */
+    int conn_timeout_s; /* idle connection timeout */
     int session_ttl_s;
-    bool secure_cookie;     /* add Secure to cookies (behind TLS) */
-    char web_root[512];     /* static files; "" disables */
+    bool secure_cookie; /* add Secure to cookies (behind TLS) */
+    char web_root[512]; /* static files; "" disables */
 };
 
 void http_config_defaults(struct http_config *c);
@@ -79,12 +79,12 @@ struct http_req {
     void *conn; /* struct MHD_Connection * */
     struct arena arena;
     const char *method;
-    const char *path;  /* decoded path, no query */
-    char *query;       /* raw query string (after '?'), "" when none */
+    const char *path; /* decoded path, no query */
+    char *query;      /* raw query string (after '?'), "" when none */
     struct buf body;
     bool body_too_big;
-    const char *lang;  /* "zh" or "en" */
-    char rid[17];      /* request id */
+    const char *lang; /* "zh" or "en" */
+    char rid[17];     /* request id */
     char addr[64];
     int64_t t0_us;
     int nparams;
@@ -105,14 +105,14 @@ struct http_req {
 typedef void (*http_handler)(struct http_req *r);
 
 /* Route flags */
-#define HTTP_PUBLIC 1u  /* no session needed */
-#define HTTP_NOCSRF 2u  /* a write that needs no CSRF token (login) */
+#define HTTP_PUBLIC 1u /* no session needed */
+#define HTTP_NOCSRF 2u /* a write that needs no CSRF token (login) */
 
 struct http_route {
     const char *method;
     const char *pattern; /* "/api/v1/regions/{code}" */
     http_handler fn;
-    unsigned roles;      /* bitmask of R(ROLE_x) allowed */
+    unsigned roles; /* bitmask of R(ROLE_x) allowed */
     unsigned flags;
 };
 
@@ -130,8 +130,7 @@ void http_add_header(struct http_req *r, const char *name, const char *value);
 
 /* Set the response to JSON (takes a reference: steals j). */
 void http_reply_json(struct http_req *r, int status, json_t *j);
-void http_reply_text(struct http_req *r, int status, const char *ctype, const char *body,
-                     size_t n);
+void http_reply_text(struct http_req *r, int status, const char *ctype, const char *body, size_t n);
 /* RFC 9457 problem+json from an error, messages in the request's language. */
 void http_reply_error(struct http_req *r, const struct crest_error *e);
 /* Shorthand: a problem with one code and message key. */

@@ -90,8 +90,9 @@ void metrics_render(struct buf *b, struct db *db, const struct http_route *route
                (unsigned long long)ds.jobs);
     buf_printf(b, "# TYPE crest_db_retries_total counter\ncrest_db_retries_total %llu\n",
                (unsigned long long)ds.retries);
-    buf_printf(b, "# TYPE crest_db_commit_failures_total counter\n"
-                  "crest_db_commit_failures_total %llu\n",
+    buf_printf(b,
+               "# TYPE crest_db_commit_failures_total counter\n"
+               "crest_db_commit_failures_total %llu\n",
                (unsigned long long)ds.failures);
     buf_puts(b, "# HELP crest_db_commit_batch_size Write requests per group commit.\n"
                 "# TYPE crest_db_commit_batch_size histogram\n");

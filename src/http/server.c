@@ -46,8 +46,14 @@ void http_config_defaults(struct http_config *c)
     snprintf(c->web_root, sizeof c->web_root, "web");
 }
 
-struct db *http_db(struct http_req *r) { return r->srv->db; }
-const struct http_config *http_cfg(struct http_req *r) { return &r->srv->cfg; }
+struct db *http_db(struct http_req *r)
+{
+    return r->srv->db;
+}
+const struct http_config *http_cfg(struct http_req *r)
+{
+    return &r->srv->cfg;
+}
 
 /* ---- request accessors ---- */
 
@@ -223,7 +229,10 @@ static void problem(struct http_req *r, const struct crest_error *e, int status_
     r->ctype = "application/problem+json; charset=utf-8";
 }
 
-void http_reply_error(struct http_req *r, const struct crest_error *e) { problem(r, e, 0); }
+void http_reply_error(struct http_req *r, const struct crest_error *e)
+{
+    problem(r, e, 0);
+}
 
 static void problem_status(struct http_req *r, int status, enum crest_err code, const char *key)
 {
@@ -289,8 +298,8 @@ static int write_wrap(struct db_conn *c, void *arg, struct crest_error *err)
                    "INSERT INTO idempotency (user_id, idem_key, method, path, req_hash, status, "
                    "content_type, body, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    "isssssssi", r->user.id, r->idem_key, r->method, r->path, w->req_hash,
-                   (int64_t)r->status, r->ctype, r->resp.p ? r->resp.p : "", util_now_ms()) ==
-                   CREST_OK
+                   (int64_t)r->status, r->ctype, r->resp.p ? r->resp.p : "",
+                   util_now_ms()) == CREST_OK
                ? CREST_OK
                : err->code;
 }
@@ -353,7 +362,10 @@ static bool route_match(struct http_req *r, const char *pattern, const char *pat
     return true;
 }
 
-static bool is_write(const char *m) { return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0; }
+static bool is_write(const char *m)
+{
+    return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
+}
 
 static void dispatch(struct http_req *r)
 {
@@ -546,9 +558,8 @@ static enum MHD_Result send_reply(struct http_req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct http_server *s = cls;
@@ -655,7 +666,10 @@ int http_server_start(struct http_server *s, struct crest_error *err)
     return CREST_OK;
 }
 
-int http_server_port(struct http_server *s) { return s->port; }
+int http_server_port(struct http_server *s)
+{
+    return s->port;
+}
 
 void http_server_stop(struct http_server *s)
 {

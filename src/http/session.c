@@ -15,11 +15,11 @@
  * changes and disabling clear it in this process (other processes see the
  * change within the cache's lifetime).
  */
+#include "../base/str.h"
 #include <pthread.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <stdio.h>
-#include "../base/str.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,7 +39,10 @@
 
 static sem_t hash_sem;
 static pthread_once_t hash_once = PTHREAD_ONCE_INIT;
-static void hash_init(void) { sem_init(&hash_sem, 0, HASH_SLOTS); }
+static void hash_init(void)
+{
+    sem_init(&hash_sem, 0, HASH_SLOTS);
+}
 
 static size_t memlimit(void)
 {
@@ -77,7 +80,10 @@ bool session_verify_password(const char *hash, const char *pw)
  * user" takes as long as "wrong password". */
 static char dummy_hash[128];
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static void dummy_init(void) { session_hash_password("not-a-real-password", dummy_hash); }
+static void dummy_init(void)
+{
+    session_hash_password("not-a-real-password", dummy_hash);
+}
 
 /* ---- throttling ---- */
 
@@ -197,7 +203,10 @@ void session_csrf_of(const char *token, char out[33])
     out[32] = '\0';
 }
 
-static bool token_ok(struct str t) { return t.n >= 32 && t.n <= 64; }
+static bool token_ok(struct str t)
+{
+    return t.n >= 32 && t.n <= 64;
+}
 
 int session_authenticate(struct http_req *r, struct crest_error *err)
 {
@@ -257,9 +266,9 @@ int session_authenticate(struct http_req *r, struct crest_error *err)
 
 static void set_cookie(struct http_req *r, const char *token, int max_age)
 {
-    const char *v = arena_printf(&r->arena,
-                                 COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
-                                 token, max_age, http_cfg(r)->secure_cookie ? "; Secure" : "");
+    const char *v =
+        arena_printf(&r->arena, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+                     token, max_age, http_cfg(r)->secure_cookie ? "; Secure" : "");
     http_add_header(r, "Set-Cookie", v);
 }
 
@@ -286,8 +295,9 @@ static int login_fn(struct db_conn *c, struct http_req *r, void *arg, struct cre
         return rc;
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)a->u->id);
-    struct audit_entry e = {a->u->id, a->u->username, role_name(a->u->role), "login", "session",
-                            id, a->u->scope, r->addr};
+    struct audit_entry e = {a->u->id,    a->u->username, role_name(a->u->role),
+                            "login",     "session",      id,
+                            a->u->scope, r->addr};
     return audit_append(c, &e, err);
 }
 
@@ -373,8 +383,9 @@ static int logout_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
         return rc;
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)r->user.id);
-    struct audit_entry e = {r->user.id, r->user.username, role_name(r->user.role), "logout",
-                            "session", id, r->user.scope, r->addr};
+    struct audit_entry e = {r->user.id,    r->user.username, role_name(r->user.role),
+                            "logout",      "session",        id,
+                            r->user.scope, r->addr};
     rc = audit_append(c, &e, err);
     if (rc == CREST_OK)
         http_reply_text(r, 204, "text/plain", "", 0);
@@ -436,4 +447,3 @@ void session_routes_me(struct http_req *r)
     json_object_set_new(j, "region_path", path);
     http_reply_json(r, 200, j);
 }
-

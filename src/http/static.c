@@ -80,8 +80,7 @@ bool static_serve(struct http_req *r, const char *root)
     fclose(f);
     http_reply_text(r, 200, type, b.p ? b.p : "", b.n);
     buf_cleanup(&b);
-    http_add_header(r, "Cache-Control", strcmp(p, "/index.html") == 0
-                                            ? "no-cache"
-                                            : "public, max-age=3600");
+    http_add_header(r, "Cache-Control",
+                    strcmp(p, "/index.html") == 0 ? "no-cache" : "public, max-age=3600");
     return true;
 }

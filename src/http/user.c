@@ -1,8 +1,8 @@
 /* user.c - user accounts in the database; see user.h. */
 #include "user.h"
 
-#include <stdio.h>
 #include "../base/str.h"
+#include <stdio.h>
 #include <string.h>
 
 #include "../base/util.h"
@@ -22,7 +22,10 @@ bool user_name_valid(const char *s)
     return true;
 }
 
-bool user_password_ok(const char *pw) { return strlen(pw) >= 10 && strlen(pw) <= 128; }
+bool user_password_ok(const char *pw)
+{
+    return strlen(pw) >= 10 && strlen(pw) <= 128;
+}
 
 static int region_exists(struct db_conn *c, const char *code, struct crest_error *err)
 {
@@ -49,11 +52,11 @@ static int add_fn(struct db_conn *c, void *arg, struct crest_error *err)
     if (r == 0)
         return crest_error_field(err, "scope", "unknown", "region_not_found", NULL);
     int64_t now = util_now_ms();
-    struct db_stmt *st = db_query(
-        c, err,
-        "INSERT INTO users (username, pwhash, role, scope, disabled, version, created_ms, "
-        "updated_ms) VALUES (?, ?, ?, ?, 0, 1, ?, ?) RETURNING id",
-        "ssssii", a->name, a->pwhash, role_name(a->role), a->scope, now, now);
+    struct db_stmt *st =
+        db_query(c, err,
+                 "INSERT INTO users (username, pwhash, role, scope, disabled, version, created_ms, "
+                 "updated_ms) VALUES (?, ?, ?, ?, 0, 1, ?, ?) RETURNING id",
+                 "ssssii", a->name, a->pwhash, role_name(a->role), a->scope, now, now);
     if (!st)
         return err->code;
     r = db_step(st, err);
@@ -172,7 +175,8 @@ int user_list(struct db *db, void (*fn)(const struct user_row *, void *), void *
 {
     crest_error_clear(err);
     struct db_conn *c = db_acquire(db);
-    struct db_stmt *st = db_query(c, err, "SELECT " USER_COLS " FROM users ORDER BY username", NULL);
+    struct db_stmt *st =
+        db_query(c, err, "SELECT " USER_COLS " FROM users ORDER BY username", NULL);
     int r = -1;
     if (st) {
         struct user_row u;

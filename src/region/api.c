@@ -2,8 +2,8 @@
  * api.c - /api/v1/regions handlers: decode → validate → store → encode.
  * A region outside the caller's scope answers exactly like a missing one.
  */
-#include <stdio.h>
 #include "../base/str.h"
+#include <stdio.h>
 #include <string.h>
 
 #include "../base/jdec.h"
@@ -14,8 +14,9 @@
 static void audit_of(struct http_req *r, struct audit_entry *e, const char *action,
                      const char *code)
 {
-    *e = (struct audit_entry){r->user.id, r->user.username, role_name(r->user.role), action,
-                              "region", code, code, r->addr};
+    *e = (struct audit_entry){r->user.id, r->user.username, role_name(r->user.role),
+                              action,     "region",         code,
+                              code,       r->addr};
 }
 
 void region_api_get(struct http_req *r)
@@ -38,10 +39,11 @@ void region_api_get(struct http_req *r)
     if (rc == CREST_OK) {
         j = region_to_json(&row);
         json_t *kids = json_array();
-        struct db_stmt *st = db_query(c, &err,
-                                      "SELECT code, name, name_en, level, population, kind, "
-                                      "population_source FROM regions WHERE parent = ? ORDER BY code",
-                                      "s", code);
+        struct db_stmt *st =
+            db_query(c, &err,
+                     "SELECT code, name, name_en, level, population, kind, "
+                     "population_source FROM regions WHERE parent = ? ORDER BY code",
+                     "s", code);
         int s = st ? 0 : -1;
         while (st && (s = db_step(st, &err)) == 1) {
             json_t *k = json_object();

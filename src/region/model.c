@@ -9,7 +9,7 @@
 #include "region.h"
 
 static const char *const level_names[REGION__LEVELS] = {"province", "city",      "county",
-                                                         "township", "community", "grid"};
+                                                        "township", "community", "grid"};
 static const size_t level_len[REGION__LEVELS] = {2, 4, 6, 9, 12, 15};
 
 const char *region_level_name(enum region_level l)
@@ -41,8 +41,7 @@ int region_code_normalize(const char *in, char out[REGION_CODE_MAX], const char 
     if (n == 0)
         return crest_error_field(err, field, "required", "field_required", NULL);
     if (n >= REGION_CODE_MAX || !str_all_digits((struct str){in, n}))
-        return crest_error_field(err, field, "format", "region_code_invalid",
-                                 "2/4/6/9/12/15");
+        return crest_error_field(err, field, "format", "region_code_invalid", "2/4/6/9/12/15");
     char c[REGION_CODE_MAX];
     memcpy(c, in, n + 1);
     if (n == 6 && strcmp(c + 2, "0000") == 0)

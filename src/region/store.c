@@ -1,6 +1,6 @@
 /* store.c - region rows in the database; see region.h. */
-#include <stdio.h>
 #include "../base/str.h"
+#include <stdio.h>
 #include <string.h>
 
 #include "../base/util.h"
@@ -26,8 +26,7 @@ static void fill(struct db_stmt *st, struct region_row *r)
     r->version = db_col_int(st, 8);
 }
 
-int region_get(struct db_conn *c, const char *code, struct region_row *out,
-               struct crest_error *err)
+int region_get(struct db_conn *c, const char *code, struct region_row *out, struct crest_error *err)
 {
     struct db_stmt *st =
         db_query(c, err, "SELECT " REGION_COLS " FROM regions WHERE code = ?", "s", code);
@@ -73,8 +72,8 @@ json_t *region_to_json(const struct region_row *r)
     json_object_set_new(j, "parent", r->parent[0] ? json_string(r->parent) : json_null());
     if (r->kind[0])
         json_object_set_new(j, "kind", json_string(r->kind));
-    json_object_set_new(j, "population", r->population >= 0 ? json_integer(r->population)
-                                                            : json_null());
+    json_object_set_new(j, "population",
+                        r->population >= 0 ? json_integer(r->population) : json_null());
     if (r->population_source[0])
         json_object_set_new(j, "population_source", json_string(r->population_source));
     json_object_set_new(j, "version", json_integer(r->version));
