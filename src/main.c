@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "base/util.h"
 #include "db/audit.h"
 #include "db/db.h"
 #include "demo/demo.h"
 #include "http/http.h"
 #include "http/user.h"
+#include "policy/policy.h"
 #include "routes.h"
 
 #ifndef CREST_SOURCE_DIR
@@ -32,6 +34,7 @@ struct config {
     double scale;
     uint64_t seed;
     char data_dir[512];
+    char policy[512];
     bool print_config;
 };
 
@@ -40,9 +43,11 @@ static void usage(FILE *f)
     fputs("usage: crest COMMAND [options]\n"
           "\n"
           "  serve   [--db DB] [--listen HOST:PORT] [--threads N] [--web DIR]\n"
-          "          [--log-level debug|info|warn|error] [--secure-cookie] [--print-config]\n"
+          "          [--log-level debug|info|warn|error] [--secure-cookie] [--policy FILE]\n"
+          "          [--print-config]\n"
           "  demo    [--db DB] [--scale F] [--seed N] [--data DIR]\n"
           "  migrate [--db DB]\n"
+          "  policy  check [FILE]        validate a policy pack (default: the one serve loads)\n"
           "  user    add NAME --role ROLE --scope CODE [--db DB]   (password on stdin)\n"
           "          passwd NAME | list | disable NAME [--db DB]\n"
           "  audit   verify [--db DB]\n"
@@ -134,6 +139,9 @@ static int parse_flags(int argc, char **argv, int i, struct config *c, const cha
             c->seed = strtoull(v, &end, 10);
             if (errno || *end)
                 return die_usage("--seed wants a whole number, got '%s'", v);
+        } else if (!strcmp(a, "--policy")) {
+            NEED_VALUE;
+            snprintf(c->policy, sizeof c->policy, "%s", v);
         } else if (!strcmp(a, "--data")) {
             NEED_VALUE;
             str_copy(c->data_dir, sizeof c->data_dir, v);
@@ -162,6 +170,7 @@ static void config_defaults(struct config *c)
     http_config_defaults(&c->http);
     snprintf(c->http.web_root, sizeof c->http.web_root, "%s/web", CREST_SOURCE_DIR);
     snprintf(c->data_dir, sizeof c->data_dir, "%s/data", CREST_SOURCE_DIR);
+    snprintf(c->policy, sizeof c->policy, "%s/policy/zhejiang-2022-12.json", CREST_SOURCE_DIR);
     c->scale = 0.05;
     c->seed = 20221216;
     const char *e;
@@ -173,6 +182,8 @@ static void config_defaults(struct config *c)
         c->http.threads = atoi(e);                    /* NOLINT */
     if ((e = getenv("CREST_WEB")) && *e)
         str_copy(c->http.web_root, sizeof c->http.web_root, e);
+    if ((e = getenv("CREST_POLICY")) && *e)
+        snprintf(c->policy, sizeof c->policy, "%s", e);
     if ((e = getenv("CREST_LOG_LEVEL")) && log_level_parse(e) >= 0)
         log_min_level = (enum log_level)log_level_parse(e);
 }
@@ -217,20 +228,42 @@ static int housekeep(struct db_conn *c, void *arg, struct crest_error *err)
     return rc;
 }
 
+static void print_fields(const struct crest_error *e);
+
+/* Load and validate the policy pack; on failure say which fields are wrong. */
+static int load_policy(const char *path)
+{
+    struct crest_error err;
+    struct policy *p = xcalloc(1, sizeof *p);
+    char *text = NULL;
+    if (policy_load(path, p, &text, &err) != CREST_OK) {
+        fprintf(stderr, "crest: policy pack %s is not valid\n", path);
+        print_fields(&err);
+        free(p);
+        return 1;
+    }
+    policy_install(p, text);
+    return 0;
+}
+
 static int cmd_serve(struct config *c)
 {
     if (c->print_config) {
         printf("db=%s\nlisten=%s:%d\nthreads=%d\nbody_max=%zu\nconn_timeout_s=%d\n"
-               "session_ttl_s=%d\nsecure_cookie=%d\nweb=%s\nlog_level=%d\n",
+               "session_ttl_s=%d\nsecure_cookie=%d\nweb=%s\npolicy=%s\nlog_level=%d\n",
                strncmp(c->db, "postgres", 8) == 0 ? "postgres://(redacted)" : c->db,
                c->http.listen_host, c->http.port, c->http.threads, c->http.body_max,
                c->http.conn_timeout_s, c->http.session_ttl_s, c->http.secure_cookie,
-               c->http.web_root, (int)log_min_level);
+               c->http.web_root, c->policy, (int)log_min_level);
         return 0;
     }
-    struct db *db = open_db(c, true);
-    if (!db)
+    if (load_policy(c->policy) != 0)
         return 1;
+    struct db *db = open_db(c, true);
+    if (!db) {
+        policy_uninstall();
+        return 1;
+    }
     struct crest_error err;
     struct http_server *s = http_server_new(&c->http, db, crest_routes, crest_nroutes, &err);
     sigset_t set;
@@ -243,6 +276,7 @@ static int cmd_serve(struct config *c)
         fprintf(stderr, "crest: %s\n", err.detail);
         http_server_free(s);
         db_close(db);
+        policy_uninstall();
         return 1;
     }
     LOG_INFO("msg=listening addr=http://%s:%d db=%s threads=%d", c->http.listen_host,
@@ -258,6 +292,7 @@ static int cmd_serve(struct config *c)
     LOG_INFO("msg=stopping");
     http_server_free(s);
     db_close(db);
+    policy_uninstall();
     return 0;
 }
 
@@ -275,13 +310,13 @@ static bool read_password(char *out, size_t cap)
 
 static void print_fields(const struct crest_error *e)
 {
-    fprintf(stderr, "crest: %s", e->detail[0] ? e->detail : crest_err_name(e->code));
+    if (e->detail[0] || !e->nfields)
+        fprintf(stderr, "crest: %s\n", e->detail[0] ? e->detail : crest_err_name(e->code));
     for (int i = 0; i < e->nfields; i++) {
         char text[256];
         msg_format(text, sizeof text, "en", e->fields[i].key, e->fields[i].arg);
-        fprintf(stderr, "%s %s: %s", i ? ";" : "", e->fields[i].field, text);
+        fprintf(stderr, "  %s: %s\n", e->fields[i].field, text);
     }
-    fputc('\n', stderr);
 }
 
 static void list_one(const struct user_row *u, void *arg)
@@ -406,6 +441,18 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "user"))
         return cmd_user(&c, pos, npos, role, scope);
+    if (!strcmp(cmd, "policy")) {
+        if (npos < 1 || strcmp(pos[0], "check") != 0)
+            return die_usage("policy wants `check [FILE]`%s", "");
+        const char *path = npos > 1 ? pos[1] : c.policy;
+        if (load_policy(path) != 0)
+            return 1;
+        const struct policy *p = policy_current();
+        printf("policy pack %s v%lld (%s) is valid: %s\n", p->pack, (long long)p->version,
+               p->effective_from, p->title_en);
+        policy_uninstall();
+        return 0;
+    }
     if (!strcmp(cmd, "audit")) {
         if (npos < 1 || strcmp(pos[0], "verify") != 0)
             return die_usage("audit wants `verify`%s", "");
@@ -459,7 +506,7 @@ int main(int argc, char **argv)
         /* the backup API copies into a new file; move it over the target
          * atomically so a crash mid-restore leaves the old database whole */
         const char *target = strncmp(c.db, "sqlite:", 7) == 0 ? c.db + 7 : c.db;
-        char tmp[2200];
+        char tmp[4096];
         snprintf(tmp, sizeof tmp, "%s.restore-tmp", target);
         unlink(tmp);
         int rc = db_backup(from, tmp, &err);
@@ -468,7 +515,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "crest: restore failed: %s\n", err.detail);
             return 1;
         }
-        char wal[2200], shm[2200];
+        char wal[4096], shm[4096];
         snprintf(wal, sizeof wal, "%s-wal", target);
         snprintf(shm, sizeof shm, "%s-shm", target);
         unlink(wal);

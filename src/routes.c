@@ -7,6 +7,7 @@
 #include "routes.h"
 
 #include "http/http.h"
+#include "policy/policy.h"
 #include "region/region.h"
 
 #define COMMAND (R(ROLE_ADMIN) | R(ROLE_COMMANDER))
@@ -15,6 +16,7 @@ const struct http_route crest_routes[] = {
     {"POST", "/api/v1/session", session_routes_login, ROLES_ALL, HTTP_PUBLIC | HTTP_NOCSRF},
     {"DELETE", "/api/v1/session", session_routes_logout, ROLES_ALL, 0},
     {"GET", "/api/v1/me", session_routes_me, ROLES_ALL, 0},
+    {"GET", "/api/v1/policy", policy_api_get, ROLES_ALL, 0},
     {"GET", "/api/v1/regions/{code}", region_api_get, ROLES_ALL, 0},
     {"POST", "/api/v1/regions", region_api_create, COMMAND, 0},
     {"PATCH", "/api/v1/regions/{code}", region_api_update, COMMAND, 0},
