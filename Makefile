@@ -28,7 +28,7 @@ web: deps
 
 run: build web
 	@mkdir -p var
-	@build/crest demo --db $(DB)
+	@build/crest demo --db $(DB) --scale 1
 	@echo
 	@echo "crest is serving http://$(LISTEN)  (Ctrl-C to stop)"
 	@exec build/crest serve --db $(DB) --listen $(LISTEN)

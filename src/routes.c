@@ -6,6 +6,7 @@
  */
 #include "routes.h"
 
+#include "capacity/capacity.h"
 #include "http/http.h"
 #include "policy/policy.h"
 #include "region/region.h"
@@ -20,6 +21,19 @@ const struct http_route crest_routes[] = {
     {"GET", "/api/v1/regions/{code}", region_api_get, ROLES_ALL, 0},
     {"POST", "/api/v1/regions", region_api_create, COMMAND, 0},
     {"PATCH", "/api/v1/regions/{code}", region_api_update, COMMAND, 0},
+    /* capacity: the facility registry and daily reports */
+    {"GET", "/api/v1/facilities", capacity_api_facility_list, ROLES_ALL, 0},
+    {"POST", "/api/v1/facilities", capacity_api_facility_create, COMMAND, 0},
+    {"GET", "/api/v1/facilities/{id}", capacity_api_facility_get, ROLES_ALL, 0},
+    {"PATCH", "/api/v1/facilities/{id}", capacity_api_facility_update, COMMAND, 0},
+    {"GET", "/api/v1/facilities/{id}/reports", capacity_api_report_list, COMMAND | R(ROLE_HOSPITAL),
+     0},
+    {"POST", "/api/v1/facilities/{id}/reports", capacity_api_report_put, COMMAND | R(ROLE_HOSPITAL),
+     0},
+    {"GET", "/api/v1/capacity/compliance", capacity_api_compliance, COMMAND, 0},
+    {"GET", "/api/v1/capacity/timeseries", capacity_api_timeseries, COMMAND, 0},
+    {"GET", "/api/v1/capacity/measure-report", capacity_api_measure_report, COMMAND, 0},
+    {"GET", "/api/v1/capacity/gaps.csv", capacity_api_gaps_csv, COMMAND, 0},
 };
 
 const int crest_nroutes = (int)(sizeof crest_routes / sizeof crest_routes[0]);

@@ -102,6 +102,32 @@ bool jdec_int(struct jdec *d, const char *name, bool required, int64_t min, int6
     return true;
 }
 
+bool jdec_double(struct jdec *d, const char *name, bool required, double min, double max,
+                 double *out)
+{
+    json_t *v = field(d, name, required);
+    if (!v)
+        return false;
+    if (!json_is_number(v)) {
+        crest_error_field(d->err, name, "type", "field_not_number", NULL);
+        return false;
+    }
+    double x = json_number_value(v);
+    if (!(x >= min && x <= max)) {
+        char arg[64];
+        snprintf(arg, sizeof arg, "%g..%g", min, max);
+        crest_error_field(d->err, name, "range", "field_range", arg);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+bool jdec_has(struct jdec *d, const char *name)
+{
+    return field(d, name, false) != NULL;
+}
+
 bool jdec_bool(struct jdec *d, const char *name, bool required, bool *out)
 {
     json_t *v = field(d, name, required);

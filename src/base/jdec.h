@@ -37,8 +37,14 @@ const char *jdec_str(struct jdec *d, const char *field, bool required, size_t mi
 /* An integer in [min, max]; false when absent or invalid. */
 bool jdec_int(struct jdec *d, const char *field, bool required, int64_t min, int64_t max,
               int64_t *out);
+/* A number (integer or real) in [min, max]; false when absent or invalid. */
+bool jdec_double(struct jdec *d, const char *field, bool required, double min, double max,
+                 double *out);
 /* true/false; false when absent or invalid (check *present). */
 bool jdec_bool(struct jdec *d, const char *field, bool required, bool *out);
+
+/* Was the field present (and not null)? Marks it known. */
+bool jdec_has(struct jdec *d, const char *field);
 
 /* Flag unknown fields; returns the error code so far (CREST_OK if clean). */
 int jdec_end(struct jdec *d);

@@ -75,7 +75,59 @@ static const char core_v1[] =
     ")$STRICT;"
     "CREATE INDEX idempotency_created ON idempotency(created_ms);";
 
+/* The facility registry (shared by all pillars) and the capacity pillar's
+ * daily reports. One current report per facility and date (partial unique
+ * index); corrections keep the old row, superseded = 1. */
+static const char capacity_v2[] =
+    "CREATE TABLE facilities ("
+    "  id $PK,"
+    "  region TEXT NOT NULL REFERENCES regions(code),"
+    "  kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  level TEXT NOT NULL DEFAULT 'none',"
+    "  category TEXT NOT NULL DEFAULT 'none',"
+    "  role TEXT NOT NULL DEFAULT 'none',"
+    "  address TEXT,"
+    "  phone TEXT,"
+    "  lat $REAL,"
+    "  lon $REAL,"
+    "  opened TEXT,"
+    "  active $INT NOT NULL DEFAULT 1,"
+    "  version $INT NOT NULL DEFAULT 1,"
+    "  created_ms $INT NOT NULL,"
+    "  updated_ms $INT NOT NULL"
+    ")$STRICT;"
+    "CREATE INDEX facilities_region ON facilities(region, kind);"
+    "ALTER TABLE users ADD COLUMN facility_id $INT REFERENCES facilities(id);"
+
+    "CREATE TABLE capacity_reports ("
+    "  id $PK,"
+    "  facility_id $INT NOT NULL REFERENCES facilities(id),"
+    "  region TEXT NOT NULL,"
+    "  date TEXT NOT NULL,"
+    "  open_beds $INT NOT NULL CHECK (open_beds >= 0),"
+    "  occupied_beds $INT NOT NULL CHECK (occupied_beds >= 0),"
+    "  icu_beds $INT NOT NULL CHECK (icu_beds >= 0),"
+    "  icu_occupied $INT NOT NULL CHECK (icu_occupied >= 0),"
+    "  icu_convertible $INT NOT NULL CHECK (icu_convertible >= 0),"
+    "  fever_clinic $INT NOT NULL,"
+    "  fever_24h $INT NOT NULL,"
+    "  fever_visits $INT NOT NULL CHECK (fever_visits >= 0),"
+    "  ventilators $INT NOT NULL CHECK (ventilators >= 0),"
+    "  version $INT NOT NULL,"
+    "  superseded $INT NOT NULL DEFAULT 0,"
+    "  reported_by $INT NOT NULL,"
+    "  reported_ms $INT NOT NULL"
+    ")$STRICT;"
+    "CREATE UNIQUE INDEX capacity_reports_current ON capacity_reports(facility_id, date) "
+    "  WHERE superseded = 0;"
+    "CREATE INDEX capacity_reports_region ON capacity_reports(region, date) WHERE superseded = 0;"
+
+    /* small key/value settings, e.g. the demo's scenario date */
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)$STRICT;";
+
 const struct db_migration db_migrations[] = {
     {1, "core: regions, users, sessions, audit, idempotency", core_v1},
+    {2, "capacity: facilities, capacity_reports, settings", capacity_v2},
     {0, NULL, NULL},
 };

@@ -22,6 +22,7 @@
 #include "../base/log.h"
 #include "../base/mem.h"
 #include "../base/util.h"
+#include "../capacity/capacity.h"
 #include "../db/audit.h"
 #include "../http/user.h"
 #include "../region/region.h"
@@ -135,7 +136,7 @@ struct stage_ctx {
     struct geo geo;
     struct demo_rng rng;
     struct progress *prog;
-    int64_t rows;
+    int64_t rows, rows2;
 };
 
 static int upsert_region(struct db_conn *c, const struct region_row *r, struct crest_error *err)
@@ -397,11 +398,23 @@ struct stage {
     db_write_fn fn;
 };
 
-/* Pillars append their stage here, in dependency order. */
+static int stage_capacity(struct db_conn *c, void *arg, struct crest_error *err)
+{
+    struct stage_ctx *s = arg;
+    return capacity_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
+}
+
+/* The geography, in order; the logins follow, then the pillars. */
 static const struct stage stages[] = {
     {"regions: cities and counties", stage_divisions},
     {"regions: townships", stage_townships},
     {"regions: communities, grids", stage_communities},
+};
+
+/* Pillars append their stage here, in dependency order (after the logins,
+ * so a pillar can bind a demo login to its facility). */
+static const struct stage pillar_stages[] = {
+    {"capacity: facilities, a year of reports", stage_capacity},
 };
 
 int demo_run(struct db *db, const struct demo_opts *o, struct crest_error *err)
@@ -450,6 +463,17 @@ int demo_run(struct db *db, const struct demo_opts *o, struct crest_error *err)
         char what[32];
         snprintf(what, sizeof what, "%d logins", NUSERS);
         prog_done(&prog, what);
+    }
+    for (size_t i = 0; rc == CREST_OK && i < sizeof pillar_stages / sizeof pillar_stages[0]; i++) {
+        prog_stage(&prog, pillar_stages[i].name);
+        rc = db_write(db, pillar_stages[i].fn, &s, err);
+        if (rc == CREST_OK) {
+            char what[96];
+            snprintf(what, sizeof what, "%lld + %lld rows", (long long)s.rows, (long long)s.rows2);
+            prog_done(&prog, what);
+        }
+    }
+    if (rc == CREST_OK) {
         if (prog.tty)
             fputc('\n', stderr);
         if (o->logins) {

@@ -102,6 +102,48 @@ static const struct msg msgs[] = {
     {"region_exists", "该区划代码已存在", "A region with this code already exists"},
     {"region_readonly", "省、市、县、乡镇区划来自国家统计用区划代码，不能在此修改",
      "Province to township regions come from the national code list and cannot be edited here"},
+    /* capacity */
+    {"phone_invalid", "电话号码格式不对：手机 11 位，座机如 0571-87654321",
+     "Not a phone number: 11-digit mobile, or a landline such as 0571-87654321"},
+    {"field_negative", "不能为负数", "Cannot be negative"},
+    {"cap_kind_invalid",
+     "机构类型应为 hospital、fever_room_township、fever_room_community、vaccination_point、"
+     "pharmacy、nursing_home、welfare_home、school、kindergarten、depot 之一",
+     "Kind must be one of hospital, fever_room_township, fever_room_community, "
+     "vaccination_point, pharmacy, nursing_home, welfare_home, school, kindergarten, depot"},
+    {"cap_hospital_only", "只有医院有等级、类别和定点类型",
+     "Only hospitals have a level, category and role"},
+    {"cap_tertiary_category", "三级医院必须注明类别（综合、中医或专科）",
+     "A tertiary hospital needs a category (general, TCM or specialty)"},
+    {"cap_latlon_pair", "经度和纬度要一起填写", "Latitude and longitude go together"},
+    {"cap_facility_not_found", "没有这个机构，或不在您的管辖范围内",
+     "No such facility, or it is outside your area"},
+    {"cap_not_hospital", "只有医院上报床位", "Only hospitals report beds"},
+    {"cap_occupied_gt_open", "在用床位不能多于开放床位", "Occupied beds cannot exceed open beds"},
+    {"cap_icu_gt_beds", "ICU 床位不能多于开放床位", "ICU beds cannot exceed open beds"},
+    {"cap_icu_occupied_gt_icu", "ICU 在用不能多于 ICU 床位",
+     "Occupied ICU beds cannot exceed ICU beds"},
+    {"cap_icu_occupied_gt_occupied", "ICU 在用不能多于全部在用床位",
+     "Occupied ICU beds cannot exceed all occupied beds"},
+    {"cap_convertible_gt_beds", "ICU 加可转换 ICU 床位不能多于开放床位",
+     "ICU plus convertible ICU beds cannot exceed open beds"},
+    {"cap_24h_without_clinic", "没有发热门诊就不能 24 小时开诊",
+     "A fever clinic cannot be open 24 h if there is none"},
+    {"cap_visits_without_clinic", "没有发热门诊就不应有发热门诊就诊人次",
+     "Fever-clinic visits need a fever clinic"},
+    {"cap_date_future", "日期不能晚于今天（%s）", "The date cannot be after today (%s)"},
+    {"cap_date_before_opened", "日期早于机构开业日期（%s）",
+     "The date is before the facility opened (%s)"},
+    {"cap_report_exists", "该日期已有报告：修改请带上 If-Match 版本号",
+     "A report for this date exists; send If-Match with its version to correct it"},
+    {"cap_report_missing", "该日期还没有报告，无需 If-Match",
+     "No report for this date yet; drop If-Match"},
+    {"cap_gap_icu", "缺 %s 张 ICU 床位", "short of %s ICU beds"},
+    {"cap_gap_convertible", "缺 %s 张可转换 ICU 床位", "short of %s convertible ICU beds"},
+    {"cap_gap_fever_24h", "发热门诊未 24 小时开诊", "no fever clinic open 24 h"},
+    {"cap_gap_stale", "已 %s 天未上报", "no report for %s days"},
+    {"cap_gap_never", "从未上报", "never reported"},
+    {"cap_gap_beds", "缺 %s 张床位", "short of %s beds"},
     {NULL, NULL, NULL},
 };
 
@@ -117,22 +159,33 @@ const char *msg_text(const char *lang, const char *key)
 
 void msg_format(char *out, size_t cap, const char *lang, const char *key, const char *arg)
 {
+    if (cap == 0)
+        return;
     const char *t = msg_text(lang, key);
     size_t o = 0;
-    for (const char *p = t; *p && o + 1 < cap; p++) {
+    unsigned char cut = 0; /* the first byte that did not fit; 0 when all fit */
+    for (const char *p = t; *p && !cut; p++) {
         if (p[0] == '%' && p[1] == 's') {
-            for (const char *a = arg ? arg : ""; *a && o + 1 < cap; a++)
-                out[o++] = *a;
+            for (const char *a = arg ? arg : ""; *a && !cut; a++) {
+                if (o + 1 < cap)
+                    out[o++] = *a;
+                else
+                    cut = (unsigned char)*a;
+            }
             p++;
-        } else {
+        } else if (o + 1 < cap) {
             out[o++] = *p;
+        } else {
+            cut = (unsigned char)*p;
         }
     }
-    /* never end inside a UTF-8 sequence: the text goes into JSON */
-    if (o + 1 >= cap)
+    /* never end inside a UTF-8 sequence (the text goes into JSON): when the
+     * first byte left out continues a character, drop that character's start */
+    if ((cut & 0xC0) == 0x80) {
         while (o && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
             o--;
-    if (o && ((unsigned char)out[o - 1] & 0xC0) == 0xC0)
-        o--;
+        if (o && ((unsigned char)out[o - 1] & 0xC0) == 0xC0)
+            o--;
+    }
     out[o] = '\0';
 }
