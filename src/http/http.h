@@ -46,6 +46,7 @@ struct auth_user {
     char username[64];
     enum role role;
     char scope[32]; /* region code prefix; "" is never valid: admin gets "33"… */
+    int64_t facility_id; /* hospital, clinic, pharmacy…: their own facility; 0 = none */
     bool via_cookie;
     char csrf[33];
 };

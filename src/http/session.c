@@ -233,7 +233,8 @@ int session_authenticate(struct http_req *r, struct crest_error *err)
         struct db_conn *c = db_acquire(http_db(r));
         struct db_stmt *st = db_query(
             c, err,
-            "SELECT u.id, u.username, u.role, u.scope, s.expires_ms FROM sessions s JOIN users u "
+            "SELECT u.id, u.username, u.role, u.scope, s.expires_ms, u.facility_id FROM sessions s "
+            "JOIN users u "
             "ON u.id = s.user_id WHERE s.token_hash = ? AND u.disabled = 0",
             "s", th);
         int rc = st ? db_step(st, err) : -1;
@@ -246,6 +247,7 @@ int session_authenticate(struct http_req *r, struct crest_error *err)
             u.role = rl < 0 ? ROLE_RESIDENT : (enum role)rl;
             str_copy(u.scope, sizeof u.scope, db_col_text(st, 3));
             expires = db_col_int(st, 4);
+            u.facility_id = db_col_null(st, 5) ? 0 : db_col_int(st, 5);
         }
         db_finalize(st);
         db_release(http_db(r), c);
@@ -418,13 +420,22 @@ void session_routes_me(struct http_req *r)
     json_object_set_new(j, "role", json_string(role_name(r->user.role)));
     json_object_set_new(j, "scope", json_string(r->user.scope));
     json_object_set_new(j, "csrf", json_string(r->user.csrf));
-    /* the scope region and its ancestors, for the page header and breadcrumb */
+    json_object_set_new(j, "facility_id",
+                        r->user.facility_id ? json_integer(r->user.facility_id) : json_null());
+    /* the scope region and its ancestors, for the page header and breadcrumb.
+     * Codes have 2/4/6/9/12/15 digits, so the ancestors are the scope's
+     * prefixes of those lengths: six primary-key lookups, not a scan of every
+     * region (`code = substr(?, 1, length(code))` read all ~90,000 rows). A
+     * prefix sorts before its extensions, so ORDER BY code is root first and
+     * comes free with the index. */
     struct db_conn *c = db_acquire(http_db(r));
+    const char *sc = r->user.scope;
     struct db_stmt *st = db_query(
         c, &err,
-        "SELECT code, name, level, name_en FROM regions WHERE code = substr(?, 1, length(code)) "
-        "ORDER BY length(code)",
-        "s", r->user.scope);
+        "SELECT code, name, level, name_en FROM regions WHERE code IN (substr(?, 1, 2), "
+        "substr(?, 1, 4), substr(?, 1, 6), substr(?, 1, 9), substr(?, 1, 12), substr(?, 1, 15)) "
+        "ORDER BY code",
+        "ssssss", sc, sc, sc, sc, sc, sc);
     json_t *path = json_array();
     int rc = st ? 0 : -1;
     while (st && (rc = db_step(st, &err)) == 1) {
