@@ -24,6 +24,8 @@ const struct http_route crest_routes[] = {
     /* capacity: the facility registry and daily reports */
     {"GET", "/api/v1/facilities", capacity_api_facility_list, ROLES_ALL, 0},
     {"POST", "/api/v1/facilities", capacity_api_facility_create, COMMAND, 0},
+    {"POST", "/api/v1/facilities/import", capacity_api_facility_import, COMMAND, HTTP_BIGBODY},
+    {"GET", "/api/v1/facilities/export", capacity_api_facility_export, COMMAND, 0},
     {"GET", "/api/v1/facilities/{id}", capacity_api_facility_get, ROLES_ALL, 0},
     {"PATCH", "/api/v1/facilities/{id}", capacity_api_facility_update, COMMAND, 0},
     {"GET", "/api/v1/facilities/{id}/reports", capacity_api_report_list, COMMAND | R(ROLE_HOSPITAL),
@@ -34,6 +36,7 @@ const struct http_route crest_routes[] = {
     {"GET", "/api/v1/capacity/timeseries", capacity_api_timeseries, COMMAND, 0},
     {"GET", "/api/v1/capacity/measure-report", capacity_api_measure_report, COMMAND, 0},
     {"GET", "/api/v1/capacity/gaps.csv", capacity_api_gaps_csv, COMMAND, 0},
+    {"GET", "/api/v1/capacity/gaps.xlsx", capacity_api_gaps_xlsx, COMMAND, 0},
 };
 
 const int crest_nroutes = (int)(sizeof crest_routes / sizeof crest_routes[0]);

@@ -24,6 +24,16 @@ int jdec_begin(struct jdec *d, const char *body, size_t n, struct crest_error *e
     return CREST_OK;
 }
 
+int jdec_begin_json(struct jdec *d, json_t *obj, struct crest_error *err)
+{
+    d->err = err;
+    d->nknown = 0;
+    d->root = json_incref(obj);
+    if (!json_is_object(obj))
+        return crest_error_field(err, "body", "type", "body_not_object", NULL);
+    return CREST_OK;
+}
+
 static json_t *field(struct jdec *d, const char *name, bool required)
 {
     if (!d->root || !json_is_object(d->root))
@@ -60,7 +70,8 @@ const char *jdec_str(struct jdec *d, const char *name, bool required, size_t min
         return NULL;
     }
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
+        /* C0, DEL, and the C1 controls U+0080..U+009F (UTF-8 C2 80..C2 9F) */
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)) {
             crest_error_field(d->err, name, "invalid", "field_control_chars", NULL);
             return NULL;
         }

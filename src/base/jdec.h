@@ -30,6 +30,9 @@ struct jdec {
  * and returns CREST_INVALID; jdec_free() is still safe to call. */
 int jdec_begin(struct jdec *d, const char *body, size_t n, struct crest_error *err);
 
+/* Decode an already-parsed object (takes a reference to it). */
+int jdec_begin_json(struct jdec *d, json_t *obj, struct crest_error *err);
+
 /* A string of minlen..maxlen Unicode characters without control characters.
  * Returns NULL when absent (an error if required) or invalid. */
 const char *jdec_str(struct jdec *d, const char *field, bool required, size_t minlen,

@@ -36,7 +36,7 @@ static bool may_see(struct http_req *r, const struct cap_facility *f)
     return true;
 }
 
-static json_t *facility_json(const struct cap_facility *f)
+json_t *capacity_facility_json(const struct cap_facility *f)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(f->id));
@@ -66,8 +66,8 @@ static bool parse_id(struct http_req *r, int64_t *id)
 
 /* Decode the editable fields of a facility into f (create: all required
  * ones; update: only what is present). */
-static void decode_facility(struct jdec *d, struct cap_facility *f, bool create,
-                            struct crest_error *err)
+void capacity_facility_decode(struct jdec *d, struct cap_facility *f, bool create,
+                              struct crest_error *err)
 {
     const char *region = jdec_str(d, "region", create, 1, 32);
     const char *kind = create ? jdec_str(d, "kind", true, 1, 32) : NULL;
@@ -143,8 +143,21 @@ static void decode_facility(struct jdec *d, struct cap_facility *f, bool create,
 }
 
 /* Rules that need the whole facility, after decoding. */
-static void check_facility(const struct cap_facility *f, struct crest_error *err)
+static bool has_field(const struct crest_error *err, const char *name)
 {
+    for (int i = 0; i < err->nfields; i++)
+        if (!strcmp(err->fields[i].field, name))
+            return true;
+    return false;
+}
+
+void capacity_facility_check(const struct cap_facility *f, struct crest_error *err)
+{
+    /* runs even when other fields failed, so a report lists every problem,
+     * but never a second error on a field that already has one */
+    if (has_field(err, "kind") || has_field(err, "level") || has_field(err, "category") ||
+        has_field(err, "role"))
+        return;
     if (f->facts.kind != CAP_HOSPITAL) {
         if (f->facts.level || f->facts.category || f->facts.role)
             crest_error_field(err,
@@ -167,14 +180,14 @@ static void audit_of(struct http_req *r, struct audit_entry *e, const char *acti
         r->user.id, r->user.username, role_name(r->user.role), action, entity, id, region, r->addr};
 }
 
-static int region_in_scope(struct db_conn *c, struct http_req *r, const char *code,
-                           const char *field, struct crest_error *err)
+int capacity_region_in_scope(struct db_conn *c, struct http_req *r, const char *code,
+                             const char *field, struct crest_error *err)
 {
     struct region_row row;
     int rc = region_get(c, code, &row, err);
     if (rc == CREST_NOTFOUND || (rc == CREST_OK && !auth_in_scope(&r->user, code))) {
         crest_error_clear(err);
-        return crest_error_field(err, field, "unknown", "region_parent_missing", NULL);
+        return crest_error_field(err, field, "unknown", "region_not_found", NULL);
     }
     return rc;
 }
@@ -184,7 +197,7 @@ static int region_in_scope(struct db_conn *c, struct http_req *r, const char *co
 static int create_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
 {
     struct cap_facility *f = arg;
-    int rc = region_in_scope(c, r, f->region, "region", err);
+    int rc = capacity_region_in_scope(c, r, f->region, "region", err);
     if (rc)
         return rc;
     if ((rc = capacity_facility_insert(c, f, err)) != CREST_OK)
@@ -197,7 +210,7 @@ static int create_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
         return rc;
     http_add_header(r, "Location", arena_printf(&r->arena, "/api/v1/facilities/%s", id));
     http_add_header(r, "ETag", "\"1\"");
-    http_reply_json(r, 201, facility_json(f));
+    http_reply_json(r, 201, capacity_facility_json(f));
     return CREST_OK;
 }
 
@@ -209,10 +222,9 @@ void capacity_api_facility_create(struct http_req *r)
     memset(&f, 0, sizeof f);
     struct jdec d;
     if (jdec_begin(&d, r->body.p, r->body.n, &err) == CREST_OK) {
-        decode_facility(&d, &f, true, &err);
+        capacity_facility_decode(&d, &f, true, &err);
         jdec_end(&d);
-        if (!err.nfields)
-            check_facility(&f, &err);
+        capacity_facility_check(&f, &err);
     }
     jdec_free(&d);
     if (err.code) {
@@ -249,15 +261,15 @@ static int update_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
     char old_region[16];
     str_copy(old_region, sizeof old_region, f.region);
     if (jdec_begin(&d, a->body, a->n, err) == CREST_OK) {
-        decode_facility(&d, &f, false, err);
+        capacity_facility_decode(&d, &f, false, err);
         jdec_end(&d);
-        if (!err->nfields)
-            check_facility(&f, err);
+        capacity_facility_check(&f, err);
     }
     jdec_free(&d);
     if (err->code)
         return err->code;
-    if (strcmp(old_region, f.region) != 0 && (rc = region_in_scope(c, r, f.region, "region", err)))
+    if (strcmp(old_region, f.region) != 0 &&
+        (rc = capacity_region_in_scope(c, r, f.region, "region", err)))
         return rc;
     if ((rc = capacity_facility_update(c, &f, err)) != CREST_OK)
         return rc;
@@ -268,7 +280,7 @@ static int update_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
     if ((rc = audit_append(c, &e, err)) != CREST_OK)
         return rc;
     http_add_header(r, "ETag", arena_printf(&r->arena, "\"%lld\"", (long long)f.version));
-    http_reply_json(r, 200, facility_json(&f));
+    http_reply_json(r, 200, capacity_facility_json(&f));
     return CREST_OK;
 }
 
@@ -315,7 +327,7 @@ void capacity_api_facility_get(struct http_req *r)
         return;
     }
     http_add_header(r, "ETag", arena_printf(&r->arena, "\"%lld\"", (long long)f.version));
-    http_reply_json(r, 200, facility_json(&f));
+    http_reply_json(r, 200, capacity_facility_json(&f));
 }
 
 /* The region a list or roll-up is about: ?region= (normalised, in scope) or
@@ -395,7 +407,7 @@ void capacity_api_facility_list(struct http_req *r)
         str_copy(f.opened, sizeof f.opened, db_col_text(st, 11));
         f.active = db_col_int(st, 12) != 0;
         f.version = db_col_int(st, 13);
-        json_array_append_new(items, facility_json(&f));
+        json_array_append_new(items, capacity_facility_json(&f));
         last = f.id;
         n++;
     }
@@ -585,7 +597,7 @@ void capacity_api_report_list(struct http_req *r)
         return;
     }
     json_t *j = json_object();
-    json_object_set_new(j, "facility", facility_json(&f));
+    json_object_set_new(j, "facility", capacity_facility_json(&f));
     json_object_set_new(j, "items", items);
     http_reply_json(r, 200, j);
 }

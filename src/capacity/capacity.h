@@ -157,6 +157,21 @@ int capacity_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nfac,
 
 /* ---- api.c ---- */
 struct http_req;
+struct jdec;
+#include <jansson.h>
+/* Shared by api.c and io.c (JSON bodies and spreadsheet rows decode alike):
+ * decode a facility's fields into f (create: the required ones must be
+ * there), then the checks that need the whole facility. */
+void capacity_facility_decode(struct jdec *d, struct cap_facility *f, bool create,
+                              struct crest_error *err);
+void capacity_facility_check(const struct cap_facility *f, struct crest_error *err);
+json_t *capacity_facility_json(const struct cap_facility *f);
+/* CREST_OK when code exists and is in the caller's scope; else a field error. */
+int capacity_region_in_scope(struct db_conn *c, struct http_req *r, const char *code,
+                             const char *field, struct crest_error *err);
+void capacity_api_facility_import(struct http_req *r);
+void capacity_api_facility_export(struct http_req *r);
+void capacity_api_gaps_xlsx(struct http_req *r);
 void capacity_api_facility_list(struct http_req *r);
 void capacity_api_facility_get(struct http_req *r);
 void capacity_api_facility_create(struct http_req *r);

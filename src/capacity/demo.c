@@ -143,6 +143,7 @@ static int gen_hospitals(struct gen *g, const struct city *cy, struct hosp **out
     if (n < 3)
         n = 3;
     struct hosp *hs = xcalloc((size_t)n, sizeof *hs);
+    char **names = xcalloc((size_t)n, sizeof *names);
     /* ~9 % tertiary, ~30 % secondary, the rest primary */
     int ntert = n * 9 / 100 > 1 ? n * 9 / 100 : 1, nsec = n * 30 / 100 > 1 ? n * 30 / 100 : 1;
     int64_t designated_target = (int64_t)lround(cy->designated_beds * g->scale), designated = 0;
@@ -198,12 +199,26 @@ static int gen_hospitals(struct gen *g, const struct city *cy, struct hosp **out
         f.facts.level = h->level;
         f.facts.category = h->cat;
         f.facts.role = h->role;
+        /* a second hospital of the same name in a street is another campus */
+        for (int k = 0; k < i; k++)
+            if (!strcmp(names[k], f.name)) {
+                char tmp[300];
+                snprintf(tmp, sizeof tmp, "%.200s（第%d院区）", f.name, i);
+                str_copy(f.name, sizeof f.name, tmp);
+                break;
+            }
+        names[i] = xstrdup(f.name);
         str_copy(f.region, sizeof f.region, t->code);
         snprintf(f.address, sizeof f.address, "%s%s", t->county_name, t->name);
         snprintf(f.phone, sizeof f.phone, "0571-%08d", 80000000 + pick(g, 9999999));
         int rc = insert(g, &f, cy);
-        if (rc)
+        if (rc) {
+            for (int k = 0; k <= i; k++)
+                free(names[k]);
+            free(names);
+            free(hs);
             return rc;
+        }
         h->id = f.id;
         str_copy(h->region, sizeof h->region, f.region);
         h->icu_start = 0.015 + unif(g) * 0.02;
@@ -214,6 +229,9 @@ static int gen_hospitals(struct gen *g, const struct city *cy, struct hosp **out
         h->stops = unif(g) < 0.03 && !(want_xihu && i == 0);
         h->stop_days = 3 + pick(g, 10);
     }
+    for (int k = 0; k < n; k++)
+        free(names[k]);
+    free(names);
     *out = hs;
     *nout = n;
     return CREST_OK;
@@ -311,19 +329,27 @@ static int gen_others(struct gen *g, const struct city *cy)
         int n = (int)lround(kinds[k].per_town * g->ntowns * g->scale);
         if (n < 1)
             n = 1;
+        int *count = xcalloc((size_t)g->ntowns, sizeof *count);
         for (int i = 0; i < n; i++) {
             const struct town *t = town_by_pop(g);
             struct cap_facility f;
             memset(&f, 0, sizeof f);
             f.facts.kind = kinds[k].kind;
-            snprintf(f.name, sizeof f.name, "%s%s%s", t->name, kinds[k].suffix,
-                     n > g->ntowns ? (char[]){(char)('A' + i % 26), 0} : "");
+            /* the second kindergarten of a street is 第2…, so names stay unique */
+            int nth = ++count[t - g->towns];
+            if (nth == 1)
+                snprintf(f.name, sizeof f.name, "%s%s", t->name, kinds[k].suffix);
+            else
+                snprintf(f.name, sizeof f.name, "%s第%d%s", t->name, nth, kinds[k].suffix);
             str_copy(f.region, sizeof f.region, t->code);
             snprintf(f.address, sizeof f.address, "%s%s", t->county_name, t->name);
             int rc = insert(g, &f, cy);
-            if (rc)
+            if (rc) {
+                free(count);
                 return rc;
+            }
         }
+        free(count);
     }
     return CREST_OK;
 }

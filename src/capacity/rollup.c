@@ -10,6 +10,7 @@
 
 #include "../base/str.h"
 #include "../base/validate.h"
+#include "../base/xlsx.h"
 #include "../http/http.h"
 #include "../region/region.h"
 #include "capacity.h"
@@ -541,4 +542,64 @@ void capacity_api_measure_report(struct http_req *r)
     rollup_free(&u);
     http_reply_json(r, 200, j);
     r->ctype = "application/fhir+json; charset=utf-8";
+}
+
+void capacity_api_gaps_xlsx(struct http_req *r)
+{
+    struct rollup u;
+    if (!load_for(r, &u)) {
+        rollup_free(&u);
+        return;
+    }
+    bool en = strcmp(r->lang, "en") == 0;
+    static const char *const head_en[] = {"region",   "facility_id", "facility",    "level",
+                                          "category", "role",        "rule",        "have",
+                                          "need",     "gap",         "last_report", "as_of"};
+    static const char *const head_zh[] = {"区划代码", "机构编号", "机构名称", "等级",
+                                          "类别",     "定点类型", "规则",     "现有",
+                                          "要求",     "缺口",     "最近上报", "统计日期"};
+    struct xlsx_out *x = xlsx_out_new(en ? "gaps" : "缺口清单");
+    if (!x) {
+        rollup_free(&u);
+        http_reply_problem(r, CREST_IO, "internal");
+        return;
+    }
+    for (int k = 0; k < 12; k++)
+        xlsx_out_str(x, 0, k, en ? head_en[k] : head_zh[k]);
+    int row = 1;
+    for (int i = 0; i < u.n; i++) {
+        const struct fac_row *f = &u.rows[i];
+        for (int k = 0; k < CAP__RULES && f->ev.failing; k++) {
+            const struct cap_rule_result *g = &f->ev.rule[k];
+            if (g->status != CAP_NOT_MET)
+                continue;
+            xlsx_out_str(x, row, 0, f->region);
+            xlsx_out_num(x, row, 1, (double)f->id);
+            xlsx_out_str(x, row, 2, f->name);
+            xlsx_out_str(x, row, 3, cap_level_name(f->facts.level));
+            xlsx_out_str(x, row, 4, cap_category_name(f->facts.category));
+            xlsx_out_str(x, row, 5, cap_role_name(f->facts.role));
+            xlsx_out_str(x, row, 6, cap_rule_name((enum cap_rule)k));
+            xlsx_out_num(x, row, 7, (double)g->have);
+            xlsx_out_num(x, row, 8, (double)g->need);
+            xlsx_out_num(x, row, 9, (double)g->gap);
+            xlsx_out_str(x, row, 10, f->has_report ? f->rep.date : "");
+            xlsx_out_str(x, row, 11, u.as_of);
+            row++;
+        }
+    }
+    struct buf b;
+    buf_init(&b, (size_t)64 << 20);
+    int rc = xlsx_out_finish(x, &b);
+    if (rc == CREST_OK) {
+        http_reply_text(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        b.p, b.n);
+        http_add_header(r, "Content-Disposition",
+                        arena_printf(&r->arena, "attachment; filename=\"capacity-gaps-%s-%s.xlsx\"",
+                                     u.region, u.as_of));
+    } else {
+        http_reply_problem(r, CREST_IO, "internal");
+    }
+    buf_cleanup(&b);
+    rollup_free(&u);
 }

@@ -100,6 +100,7 @@ struct http_req {
     int nheaders;
     const char *hname[HTTP_MAX_HEADERS], *hval[HTTP_MAX_HEADERS];
     bool replayed;
+    bool error_replied; /* a write fn built its own error reply (e.g. an import report) */
     int route_idx;
 };
 
@@ -108,6 +109,8 @@ typedef void (*http_handler)(struct http_req *r);
 /* Route flags */
 #define HTTP_PUBLIC 1u /* no session needed */
 #define HTTP_NOCSRF 2u /* a write that needs no CSRF token (login) */
+#define HTTP_BIGBODY 4u /* a file upload: body limit HTTP_BIGBODY_MAX instead of body_max */
+#define HTTP_BIGBODY_MAX ((size_t)32 << 20)
 
 struct http_route {
     const char *method;

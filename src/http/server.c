@@ -291,13 +291,14 @@ static int write_wrap(struct db_conn *c, void *arg, struct crest_error *err)
         if (rc < 0)
             return err->code;
     }
+    r->error_replied = false;
     int rc = w->fn(c, r, w->arg, err);
     if (rc != CREST_OK || !r->idem_key)
         return rc;
     return db_exec(c, err, NULL,
                    "INSERT INTO idempotency (user_id, idem_key, method, path, req_hash, status, "
                    "content_type, body, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "isssssssi", r->user.id, r->idem_key, r->method, r->path, w->req_hash,
+                   "issssissi", r->user.id, r->idem_key, r->method, r->path, w->req_hash,
                    (int64_t)r->status, r->ctype, r->resp.p ? r->resp.p : "",
                    util_now_ms()) == CREST_OK
                ? CREST_OK
@@ -321,9 +322,9 @@ void http_write(struct http_req *r, http_write_fn fn, void *arg)
         /* a concurrent duplicate won the race for the key: replay its answer */
         rc = db_write(r->srv->db, write_wrap, &w, &err);
     }
-    if (rc != CREST_OK)
+    if (rc != CREST_OK && !r->error_replied)
         http_reply_error(r, &err);
-    else if (r->replayed)
+    else if (rc == CREST_OK && r->replayed)
         http_add_header(r, "Idempotent-Replayed", "true");
 }
 
@@ -393,6 +394,7 @@ static void dispatch(struct http_req *r)
     }
     const struct http_route *rt = NULL;
     bool path_known = false;
+    char allow[96] = "";
     for (int i = 0; i < s->nroutes; i++) {
         if (!route_match(r, s->routes[i].pattern, r->path))
             continue;
@@ -403,9 +405,14 @@ static void dispatch(struct http_req *r)
             r->route_idx = i;
             break;
         }
+        /* a 405 must say what the path does allow (RFC 9110 §15.5.6) */
+        size_t n = strlen(allow);
+        snprintf(allow + n, sizeof allow - n, "%s%s%s", n ? ", " : "", s->routes[i].method,
+                 strcmp(s->routes[i].method, "GET") == 0 ? ", HEAD" : "");
     }
     if (!rt) {
         if (path_known) {
+            http_add_header(r, "Allow", arena_strdup(&r->arena, allow));
             problem_status(r, 405, CREST_INVALID, "method_not_allowed");
             return;
         }
@@ -418,15 +425,20 @@ static void dispatch(struct http_req *r)
     if (r->body_too_big) {
         struct crest_error e;
         crest_error_clear(&e);
-        crest_error_set(&e, CREST_TOOBIG, "too_big", "%zu", s->cfg.body_max);
+        crest_error_set(&e, CREST_TOOBIG, "too_big", "%zu", r->body.max);
         http_reply_error(r, &e);
         return;
     }
     struct crest_error e;
     crest_error_clear(&e);
     if (session_authenticate(r, &e) != CREST_OK) {
-        http_reply_error(r, &e);
-        return;
+        /* a stale or forged cookie must not lock the browser out of signing in
+         * again: public routes go on as anonymous */
+        if (e.code != CREST_AUTH || !(rt->flags & HTTP_PUBLIC)) {
+            http_reply_error(r, &e);
+            return;
+        }
+        crest_error_clear(&e);
     }
     if (!(rt->flags & HTTP_PUBLIC)) {
         if (!r->authed) {
@@ -570,9 +582,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = arena_strdup(&r->arena, method);
         r->path = arena_strdup(&r->arena, url);
         r->lang = http_lang_pick(http_header(r, "Accept-Language"));
+        /* uploads (imports) may be larger than ordinary JSON bodies */
+        for (int i = 0; i < s->nroutes; i++)
+            if ((s->routes[i].flags & HTTP_BIGBODY) && !strcmp(s->routes[i].method, method) &&
+                !strcmp(s->routes[i].pattern, url))
+                r->body.max = HTTP_BIGBODY_MAX;
         struct cl_count cl = {0, NULL, false};
         MHD_get_connection_values(conn, MHD_HEADER_KIND, count_cl, &cl);
-        if (cl.differ) {
+        /* both framings at once is how requests are smuggled past a proxy
+         * (RFC 9112 §6.3): refuse, and the unread body closes the connection */
+        if (cl.differ || (cl.first && http_header(r, "Transfer-Encoding"))) {
             problem_status(r, 400, CREST_INVALID, "content_length_conflict");
             return send_reply(r);
         }
@@ -582,10 +601,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 problem_status(r, 400, CREST_INVALID, "content_length_conflict");
                 return send_reply(r);
             }
-            if ((uint64_t)n > s->cfg.body_max) { /* refuse before reading the body */
+            if ((uint64_t)n > r->body.max) { /* refuse before reading the body */
                 struct crest_error e;
                 crest_error_clear(&e);
-                crest_error_set(&e, CREST_TOOBIG, "too_big", "%zu", s->cfg.body_max);
+                crest_error_set(&e, CREST_TOOBIG, "too_big", "%zu", r->body.max);
                 http_reply_error(r, &e);
                 return send_reply(r);
             }

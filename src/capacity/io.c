@@ -1,0 +1,440 @@
+/*
+ * io.c - the facility registry in spreadsheets: bulk import from CSV or XLSX
+ * with a row-by-row error report (all or nothing unless ?skip_bad=1;
+ * ?dry_run=1 only checks), and export in the same columns so an exported
+ * file can be edited and imported back. Also the gap list as XLSX.
+ *
+ * A row decodes exactly like a JSON body (capacity_facility_decode), so the
+ * API and the spreadsheet accept and refuse the same things.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/csv.h"
+#include "../base/jdec.h"
+#include "../base/str.h"
+#include "../base/util.h"
+#include "../base/xlsx.h"
+#include "../db/audit.h"
+#include "../http/http.h"
+#include "../region/region.h"
+#include "capacity.h"
+
+/* Columns: JSON field, English header, Chinese header. */
+static const struct col {
+    const char *field, *en, *zh;
+    bool number;
+} cols[] = {
+    {"region", "region", "区划代码", false},
+    {"kind", "kind", "类型", false},
+    {"name", "name", "名称", false},
+    {"level", "level", "等级", false},
+    {"category", "category", "类别", false},
+    {"role", "role", "定点类型", false},
+    {"address", "address", "地址", false},
+    {"phone", "phone", "电话", false},
+    {"lat", "lat", "纬度", true},
+    {"lon", "lon", "经度", true},
+    {"opened", "opened", "开业日期", false},
+};
+#define NCOLS (int)(sizeof cols / sizeof cols[0])
+#define MAX_IMPORT_ROWS 50000
+#define MAX_REPORTED 200
+
+struct import_row {
+    int line;
+    struct cap_facility f;
+    struct crest_error err;
+};
+
+struct import {
+    int map[CSV_MAX_FIELDS]; /* file column → cols index, -1 = ignored */
+    int nmap;
+    bool header_done;
+    struct import_row *rows;
+    int n, cap;
+    bool too_many;
+    struct crest_error header_err;
+    struct http_req *r;
+};
+
+static int take_header(struct import *im, int n, const char *const *cells)
+{
+    im->nmap = n;
+    bool seen[NCOLS] = {false};
+    for (int i = 0; i < n && i < CSV_MAX_FIELDS; i++) {
+        im->map[i] = -1;
+        for (int k = 0; k < NCOLS; k++)
+            if (!strcmp(cells[i], cols[k].en) || !strcmp(cells[i], cols[k].zh)) {
+                im->map[i] = k;
+                seen[k] = true;
+            }
+        if (im->map[i] < 0 && cells[i][0])
+            crest_error_field(&im->header_err, cells[i], "unknown", "import_unknown_column", NULL);
+    }
+    for (int k = 0; k < 3; k++) /* region, kind, name */
+        if (!seen[k])
+            crest_error_field(&im->header_err, cols[k].en, "required", "import_missing_column",
+                              cols[k].zh);
+    im->header_done = true;
+    return 0;
+}
+
+static int take_row(void *arg, int line, int n, const char *const *cells)
+{
+    struct import *im = arg;
+    if (!im->header_done)
+        return take_header(im, n, cells);
+    if (im->n >= MAX_IMPORT_ROWS) {
+        im->too_many = true;
+        return 1;
+    }
+    if (im->n == im->cap) {
+        im->cap = im->cap ? im->cap * 2 : 256;
+        im->rows = xrealloc(im->rows, (size_t)im->cap * sizeof *im->rows);
+    }
+    struct import_row *row = &im->rows[im->n++];
+    memset(row, 0, sizeof *row);
+    row->line = line;
+    crest_error_clear(&row->err);
+    /* the row as a JSON object, then the API's own decoder */
+    json_t *o = json_object();
+    for (int i = 0; i < n && i < im->nmap; i++) {
+        if (im->map[i] < 0 || !cells[i][0])
+            continue;
+        const struct col *c = &cols[im->map[i]];
+        char *end;
+        double v = c->number ? strtod(cells[i], &end) : 0;
+        if (c->number && *end == '\0')
+            json_object_set_new(o, c->field, json_real(v));
+        else
+            json_object_set_new(o, c->field, json_string(cells[i]));
+    }
+    struct jdec d;
+    if (jdec_begin_json(&d, o, &row->err) == CREST_OK) {
+        capacity_facility_decode(&d, &row->f, true, &row->err);
+        jdec_end(&d);
+        capacity_facility_check(&row->f, &row->err);
+    }
+    jdec_free(&d);
+    json_decref(o);
+    return 0;
+}
+
+static int csv_rows(struct import *im, const char *p, size_t n, struct crest_error *err)
+{
+    struct csv c;
+    csv_init(&c, p, n);
+    int r;
+    const char *cells[CSV_MAX_FIELDS];
+    char *owned[CSV_MAX_FIELDS];
+    while ((r = csv_next(&c)) == 1) {
+        for (int i = 0; i < c.nfields; i++) {
+            owned[i] = xstrndup(c.f[i].p, c.f[i].n);
+            cells[i] = owned[i];
+        }
+        int nf = c.nfields;
+        /* a blank line (a trailing newline in Excel's CSV) is not a row */
+        bool blank = true;
+        for (int i = 0; i < nf && blank; i++)
+            blank = cells[i][0] == '\0';
+        int stop = blank ? 0 : take_row(im, c.line, nf, cells);
+        for (int i = 0; i < nf; i++)
+            free(owned[i]);
+        if (stop)
+            break;
+    }
+    int line = c.line;
+    csv_cleanup(&c);
+    if (r < 0) {
+        char arg[24];
+        snprintf(arg, sizeof arg, "%d", line);
+        return crest_error_field(err, "file", "format", "import_csv_malformed", arg);
+    }
+    return CREST_OK;
+}
+
+static bool is_xlsx(struct http_req *r)
+{
+    const char *ct = http_header(r, "Content-Type");
+    if (ct && strstr(ct, "spreadsheetml"))
+        return true;
+    return r->body.n >= 4 && memcmp(r->body.p, "PK\x03\x04", 4) == 0;
+}
+
+/* Checks that need the database: region in scope, no duplicate in the file
+ * or in the registry. */
+static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
+{
+    for (int i = 0; i < im->n; i++) {
+        struct import_row *row = &im->rows[i];
+        if (row->err.nfields)
+            continue;
+        struct crest_error e;
+        crest_error_clear(&e);
+        if (capacity_region_in_scope(c, r, row->f.region, "region", &e) != CREST_OK) {
+            row->err = e;
+            continue;
+        }
+        for (int k = 0; k < i; k++)
+            if (!im->rows[k].err.nfields && !strcmp(im->rows[k].f.region, row->f.region) &&
+                im->rows[k].f.facts.kind == row->f.facts.kind &&
+                !strcmp(im->rows[k].f.name, row->f.name)) {
+                char arg[24];
+                snprintf(arg, sizeof arg, "%d", im->rows[k].line);
+                crest_error_field(&row->err, "name", "duplicate", "import_duplicate_row", arg);
+                break;
+            }
+        if (row->err.nfields)
+            continue;
+        struct db_stmt *st =
+            db_query(c, &e,
+                     "SELECT id FROM facilities WHERE region = ? AND kind = ? AND "
+                     "name = ? AND active = 1",
+                     "sss", row->f.region, cap_kind_name(row->f.facts.kind), row->f.name);
+        if (st && db_step(st, &e) == 1) {
+            char arg[24];
+            snprintf(arg, sizeof arg, "%lld", (long long)db_col_int(st, 0));
+            crest_error_field(&row->err, "name", "exists", "import_exists", arg);
+        }
+        db_finalize(st);
+    }
+}
+
+struct import_ctx {
+    struct import *im;
+    bool skip_bad;
+    int64_t created, bad;
+};
+
+static json_t *report_json(struct http_req *r, struct import_ctx *x, bool dry_run)
+{
+    json_t *errs = json_array();
+    int listed = 0;
+    for (int i = 0; i < x->im->n && listed < MAX_REPORTED; i++) {
+        struct import_row *row = &x->im->rows[i];
+        if (!row->err.nfields)
+            continue;
+        json_t *fe = json_array();
+        for (int k = 0; k < row->err.nfields; k++) {
+            char text[256];
+            msg_format(text, sizeof text, r->lang, row->err.fields[k].key, row->err.fields[k].arg);
+            json_array_append_new(fe, json_pack("{s:s,s:s,s:s}", "field", row->err.fields[k].field,
+                                                "code", row->err.fields[k].code, "message", text));
+        }
+        json_array_append_new(errs, json_pack("{s:i,s:o}", "row", row->line, "errors", fe));
+        listed++;
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "rows", json_integer(x->im->n));
+    json_object_set_new(j, "valid", json_integer(x->im->n - x->bad));
+    json_object_set_new(j, "invalid", json_integer(x->bad));
+    json_object_set_new(j, "created", json_integer(x->created));
+    json_object_set_new(j, "dry_run", json_boolean(dry_run));
+    json_object_set_new(j, "errors", errs);
+    json_object_set_new(j, "errors_truncated", json_boolean(listed < x->bad));
+    return j;
+}
+
+static int import_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
+{
+    struct import_ctx *x = arg;
+    x->created = 0;
+    x->bad = 0;
+    for (int i = 0; i < x->im->n; i++) /* re-runnable: clear what db_checks added */
+        if (x->im->rows[i].err.code == CREST_OK)
+            crest_error_clear(&x->im->rows[i].err);
+    db_checks(c, r, x->im);
+    for (int i = 0; i < x->im->n; i++)
+        if (x->im->rows[i].err.nfields)
+            x->bad++;
+    if (x->bad && !x->skip_bad) {
+        r->error_replied = true;
+        http_reply_json(r, 422, report_json(r, x, false));
+        r->ctype = "application/problem+json; charset=utf-8";
+        return crest_error_set(err, CREST_INVALID, "import_rejected", NULL);
+    }
+    for (int i = 0; i < x->im->n; i++) {
+        struct import_row *row = &x->im->rows[i];
+        if (row->err.nfields)
+            continue;
+        int rc = capacity_facility_insert(c, &row->f, err);
+        if (rc)
+            return rc;
+        x->created++;
+    }
+    char what[48];
+    snprintf(what, sizeof what, "%lld rows", (long long)x->created);
+    struct audit_entry e = {r->user.id,    r->user.username, role_name(r->user.role),
+                            "import",      "facility",       what,
+                            r->user.scope, r->addr};
+    int rc = audit_append(c, &e, err);
+    if (rc)
+        return rc;
+    http_reply_json(r, 201, report_json(r, x, false));
+    return CREST_OK;
+}
+
+void capacity_api_facility_import(struct http_req *r)
+{
+    struct crest_error err;
+    crest_error_clear(&err);
+    struct import im;
+    memset(&im, 0, sizeof im);
+    crest_error_clear(&im.header_err);
+    im.r = r;
+    const char *dry = http_query(r, "dry_run"), *skip = http_query(r, "skip_bad");
+    struct import_ctx x = {&im, skip && !strcmp(skip, "1"), 0, 0};
+    int rc;
+    if (r->body.n == 0)
+        rc = crest_error_field(&err, "file", "required", "import_empty", NULL);
+    else if (is_xlsx(r))
+        rc = xlsx_read(r->body.p, r->body.n, take_row, &im, &err);
+    else
+        rc = csv_rows(&im, r->body.p, r->body.n, &err);
+    if (rc == CREST_OK && im.too_many) {
+        char arg[16];
+        snprintf(arg, sizeof arg, "%d", MAX_IMPORT_ROWS);
+        rc = crest_error_field(&err, "file", "too_big", "import_too_many_rows", arg);
+    }
+    if (rc == CREST_OK && im.header_err.nfields) {
+        err = im.header_err;
+        rc = err.code;
+    }
+    if (rc == CREST_OK && im.n == 0)
+        rc = crest_error_field(&err, "file", "required", "import_empty", NULL);
+    if (rc != CREST_OK) {
+        http_reply_error(r, &err);
+    } else if (dry && !strcmp(dry, "1")) {
+        struct db_conn *c = db_acquire(http_db(r));
+        db_checks(c, r, &im);
+        db_release(http_db(r), c);
+        for (int i = 0; i < im.n; i++)
+            if (im.rows[i].err.nfields)
+                x.bad++;
+        http_reply_json(r, 200, report_json(r, &x, true));
+    } else {
+        http_write(r, import_fn, &x);
+    }
+    free(im.rows);
+}
+
+/* ---- export ---- */
+
+static void csv_cell(struct buf *b, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+    if (quote || formula)
+        buf_puts(b, "\"");
+    if (formula)
+        buf_puts(b, "'");
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            buf_puts(b, "\"");
+        buf_append(b, p, 1);
+    }
+    if (quote || formula)
+        buf_puts(b, "\"");
+}
+
+void capacity_api_facility_export(struct http_req *r)
+{
+    struct crest_error err;
+    crest_error_clear(&err);
+    char region[REGION_CODE_MAX], upper[20];
+    const char *q = http_query(r, "region"), *kind = http_query(r, "kind");
+    const char *format = http_query(r, "format");
+    bool xlsx = format && !strcmp(format, "xlsx");
+    if (format && !xlsx && strcmp(format, "csv") != 0)
+        crest_error_field(&err, "format", "invalid", "field_range", "csv | xlsx");
+    if (kind && cap_kind_parse(kind) < 0)
+        crest_error_field(&err, "kind", "invalid", "cap_kind_invalid", NULL);
+    if (q && q[0])
+        region_code_normalize(q, region, "region", &err);
+    else
+        str_copy(region, sizeof region, r->user.scope);
+    if (err.code) {
+        http_reply_error(r, &err);
+        return;
+    }
+    if (!auth_in_scope(&r->user, region)) {
+        http_reply_problem(r, CREST_NOTFOUND, "region_not_found");
+        return;
+    }
+    capacity_prefix_upper(region, upper);
+    bool en = !strcmp(r->lang, "en");
+    struct buf b;
+    buf_init(&b, (size_t)64 << 20);
+    struct xlsx_out *x = xlsx ? xlsx_out_new(en ? "facilities" : "机构") : NULL;
+    if (xlsx && !x) {
+        buf_cleanup(&b);
+        http_reply_problem(r, CREST_IO, "internal");
+        return;
+    }
+    if (!xlsx)
+        buf_puts(&b, "\xEF\xBB\xBF");
+    for (int k = 0; k < NCOLS; k++) {
+        const char *h = en ? cols[k].en : cols[k].zh;
+        if (x)
+            xlsx_out_str(x, 0, k, h);
+        else {
+            buf_puts(&b, k ? "," : "");
+            csv_cell(&b, h);
+        }
+    }
+    if (!x)
+        buf_puts(&b, "\r\n");
+    struct db_conn *c = db_acquire(http_db(r));
+    struct db_stmt *st = db_query(
+        c, &err,
+        "SELECT region, kind, name, level, category, role, coalesce(address, ''), "
+        "coalesce(phone, ''), lat, lon, coalesce(opened, '') FROM facilities WHERE region >= ? "
+        "AND region < ? AND active = 1 AND (? = '' OR kind = ?) ORDER BY region, kind, id",
+        "ssss", region, upper, kind ? kind : "", kind ? kind : "");
+    int row = 1, rc = st ? 0 : -1;
+    while (st && (rc = db_step(st, &err)) == 1) {
+        bool hosp = !strcmp(db_col_text(st, 1), "hospital");
+        for (int k = 0; k < NCOLS; k++) {
+            char num[32] = "";
+            const char *v = db_col_text(st, k);
+            if (k >= 3 && k <= 5 && !hosp)
+                v = ""; /* level/category/role are for hospitals */
+            if (cols[k].number) {
+                if (!db_col_null(st, k))
+                    snprintf(num, sizeof num, "%.6f", db_col_double(st, k));
+                v = num;
+            }
+            if (x) {
+                if (cols[k].number && num[0])
+                    xlsx_out_num(x, row, k, db_col_double(st, k));
+                else
+                    xlsx_out_str(x, row, k, v ? v : "");
+            } else {
+                buf_puts(&b, k ? "," : "");
+                csv_cell(&b, v ? v : "");
+            }
+        }
+        if (!x)
+            buf_puts(&b, "\r\n");
+        row++;
+    }
+    db_finalize(st);
+    db_release(http_db(r), c);
+    if (x && xlsx_out_finish(x, &b) != CREST_OK)
+        rc = -1;
+    if (rc < 0) {
+        buf_cleanup(&b);
+        http_reply_problem(r, CREST_IO, "internal");
+        return;
+    }
+    http_reply_text(r, 200,
+                    xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                         : "text/csv; charset=utf-8",
+                    b.p, b.n);
+    http_add_header(r, "Content-Disposition",
+                    arena_printf(&r->arena, "attachment; filename=\"facilities-%s.%s\"", region,
+                                 xlsx ? "xlsx" : "csv"));
+    buf_cleanup(&b);
+}
