@@ -6,6 +6,7 @@
 #   make bench    benchmarks (bench/RESULTS.md says how to read them)
 #   make fuzz     libFuzzer targets, a short run each (FUZZ_SECONDS=…)
 #   make format   clang-format the C sources
+#   make screenshots  PNGs of the main pages → docs/screenshots/ (headless Chromium)
 SHELL := /bin/bash
 JOBS ?= 2
 DB ?= var/crest.db
@@ -55,6 +56,9 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') || \
 	  { echo "run 'make format' to fix the layout above" >&2; exit 1; }
+
+screenshots: build web
+	@CREST_BIN=build/crest bash tests/e2e/run.sh --screenshots docs/screenshots
 
 clean:
 	rm -rf build build-check build-fuzz
