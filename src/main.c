@@ -43,6 +43,7 @@ static void usage(FILE *f)
     fputs("usage: crest COMMAND [options]\n"
           "\n"
           "  serve   [--db DB] [--listen HOST:PORT] [--threads N] [--web DIR]\n"
+          "          [--conn-timeout SECONDS]   close idle connections (default 30)\n"
           "          [--log-level debug|info|warn|error] [--secure-cookie] [--policy FILE]\n"
           "          [--print-config]\n"
           "  demo    [--db DB] [--scale F] [--seed N] [--data DIR]\n"
@@ -113,6 +114,14 @@ static int parse_flags(int argc, char **argv, int i, struct config *c, const cha
             c->http.threads = atoi(v); /* NOLINT: range-checked below */
             if (c->http.threads < 1 || c->http.threads > 256)
                 return die_usage("--threads wants 1..256, got '%s'", v);
+        } else if (!strcmp(a, "--conn-timeout")) {
+            NEED_VALUE;
+            char *end;
+            errno = 0;
+            long t = strtol(v, &end, 10);
+            if (errno || end == v || *end || t < 1 || t > 3600)
+                return die_usage("--conn-timeout wants 1..3600 seconds, got '%s'", v);
+            c->http.conn_timeout_s = (int)t;
         } else if (!strcmp(a, "--web")) {
             NEED_VALUE;
             str_copy(c->http.web_root, sizeof c->http.web_root, v);
@@ -213,6 +222,19 @@ static struct db *open_db(const struct config *c, bool migrate)
     if (!db)
         fprintf(stderr, "crest: cannot open database %s: %s\n", c->db, err.detail);
     return db;
+}
+
+/* Commands that read an existing database (audit verify, backup) must not
+ * create an empty one at a mistyped path and then report success on it. */
+static bool sqlite_missing(const char *db)
+{
+    if (strncmp(db, "postgres", 8) == 0)
+        return false;
+    const char *p = strncmp(db, "sqlite:", 7) == 0 ? db + 7 : db;
+    if (access(p, F_OK) == 0)
+        return false;
+    fprintf(stderr, "crest: no database at %s\n", p);
+    return true;
 }
 
 static volatile sig_atomic_t stop_flag;
@@ -456,7 +478,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "audit")) {
         if (npos < 1 || strcmp(pos[0], "verify") != 0)
             return die_usage("audit wants `verify`%s", "");
-        struct db *db = open_db(&c, true);
+        if (sqlite_missing(c.db))
+            return 1;
+        /* no migrations: verifying a backup must not change it */
+        struct db *db = open_db(&c, false);
         if (!db)
             return 1;
         struct audit_report rep;
@@ -479,6 +504,8 @@ int main(int argc, char **argv)
             return die_usage("backup needs a FILE%s", "");
         if (access(pos[0], F_OK) == 0)
             return die_usage("%s exists; choose a new file", pos[0]);
+        if (sqlite_missing(c.db))
+            return 1;
         struct db *db = open_db(&c, false);
         if (!db)
             return 1;
@@ -486,6 +513,7 @@ int main(int argc, char **argv)
         db_close(db);
         if (rc != CREST_OK) {
             fprintf(stderr, "crest: backup failed: %s\n", err.detail);
+            unlink(pos[0]); /* it did not exist before: leave no half copy behind */
             return 1;
         }
         fprintf(stderr, "crest: backup written to %s\n", pos[0]);

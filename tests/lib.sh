@@ -53,6 +53,15 @@ pg_start() {
     export PG_URL PG_PORT
 }
 
+# _kill_child PID PARENT: stop PID only if it is still PARENT's child. After
+# crest_stop or a kill -9 the PID is free, and with pid_max 32768 another
+# process (someone else's) may hold it by the time the cleanups run.
+_kill_child() {
+    [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$2" ] || return 0
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
 crest_start() {
     local db=$1
     shift
@@ -63,7 +72,7 @@ crest_start() {
         2>"$CREST_LOG" &
     CREST_PID=$!
     CREST_URL="http://127.0.0.1:$port"
-    _cleanups+=("kill $CREST_PID 2>/dev/null; wait $CREST_PID 2>/dev/null")
+    _cleanups+=("_kill_child $CREST_PID $BASHPID")
     local i
     for i in $(seq 1 200); do
         if curl -sf "$CREST_URL/healthz" >/dev/null 2>&1; then
