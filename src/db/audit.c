@@ -95,6 +95,8 @@ int audit_verify(struct db *db, struct audit_report *out, struct crest_error *er
                 snprintf(out->reason, sizeof out->reason, "row contents do not match its hash");
             }
             str_copy(prev, sizeof prev, hh ? hh : "");
+            out->last_id = id;
+            str_copy(out->last_hash, sizeof out->last_hash, hh ? hh : "");
             expect = id + 1;
         }
         db_finalize(st);

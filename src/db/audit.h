@@ -31,6 +31,8 @@ int audit_append(struct db_conn *c, const struct audit_entry *e, struct crest_er
 struct audit_report {
     int64_t rows;
     int64_t first_bad_id; /* 0 when the chain is intact */
+    int64_t last_id;
+    char last_hash[65];
     char reason[128];
 };
 /* Walk the chain from the start. CREST_OK with first_bad_id = 0 when intact. */

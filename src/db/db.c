@@ -317,7 +317,7 @@ restart:
     for (int i = 0; i < n; i++) {
         struct db_job *j = jobs[i];
         crest_error_clear(j->err);
-        sq_exec_script(c, "SAVEPOINT job", &e);
+        db_exec(c, &e, NULL, "SAVEPOINT job", NULL); /* prepared once, not parsed per job */
         j->rc = j->fn(c, j->arg, j->err);
         if (j->rc != CREST_OK && j->err->code == CREST_OK)
             j->err->code = (enum crest_err)j->rc;
@@ -328,14 +328,17 @@ restart:
                 j->rc = CREST_DB;
                 crest_error_set(j->err, CREST_DB, "db_error", "transaction aborted");
             }
+            /* move it past the end rather than drop it: the caller's array
+             * is what writer_main walks to wake every job's thread */
             memmove(&jobs[i], &jobs[i + 1], (size_t)(n - i - 1) * sizeof *jobs);
+            jobs[n - 1] = j;
             n--;
             stats_retry(db);
             goto restart;
         }
         if (j->rc != CREST_OK)
-            sq_exec_script(c, "ROLLBACK TO job", &e);
-        sq_exec_script(c, "RELEASE job", &e);
+            db_exec(c, &e, NULL, "ROLLBACK TO job", NULL);
+        db_exec(c, &e, NULL, "RELEASE job", NULL);
     }
     crest_error_clear(&e);
     if (sq_exec_script(c, "COMMIT", &e) != CREST_OK) {
@@ -372,11 +375,15 @@ static void *writer_main(void *arg)
             db->q_tail = NULL;
         pthread_mutex_unlock(&db->mu);
         sq_run_batch(db, batch, n);
-        pthread_mutex_lock(&db->mu);
+        /* Wake the batch as a binary tree: job i wakes jobs 2i+1 and 2i+2
+         * (db_write). The writer makes one wake-up call instead of n and goes
+         * back to the queue at once, while the woken threads wake the rest. */
         for (int i = 0; i < n; i++) {
-            batch[i]->done = true;
-            pthread_cond_signal(&batch[i]->cv);
+            batch[i]->wake[0] = 2 * i + 1 < n ? batch[2 * i + 1] : NULL;
+            batch[i]->wake[1] = 2 * i + 2 < n ? batch[2 * i + 2] : NULL;
         }
+        sem_post(&batch[0]->done); /* no job may be touched after this */
+        pthread_mutex_lock(&db->mu);
     }
     pthread_mutex_unlock(&db->mu);
     free(batch);
@@ -388,12 +395,14 @@ static int pg_write(struct db *db, db_write_fn fn, void *arg, struct crest_error
     for (int attempt = 0;; attempt++) {
         struct db_conn *c = db_acquire(db);
         crest_error_clear(err);
+        bool committing = false;
         int rc = pg_exec_script(c, "BEGIN", err);
         if (rc == CREST_OK) {
             rc = fn(c, arg, err);
             if (rc != CREST_OK && err->code == CREST_OK)
                 err->code = (enum crest_err)rc;
             if (rc == CREST_OK) {
+                committing = true;
                 rc = pg_exec_script(c, "COMMIT", err);
             } else {
                 struct crest_error e2;
@@ -401,8 +410,13 @@ static int pg_write(struct db *db, db_write_fn fn, void *arg, struct crest_error
             }
         }
         bool retry = rc != CREST_OK && pg_retryable(c) && attempt < 8;
+        /* A connection lost before COMMIT was sent leaves nothing behind: run
+         * the job again on a fresh one. Lost *during* COMMIT, the commit may
+         * or may not have happened; running it again could apply it twice, so
+         * the caller gets an error and decides (Idempotency-Key makes a client
+         * retry safe). */
         if (rc != CREST_OK && pg_conn_bad(c))
-            retry = attempt < 3;
+            retry = !committing && attempt < 3;
         db_release(db, c);
         if (!retry) {
             stats_commit(db, 1, rc == CREST_OK);
@@ -418,12 +432,12 @@ int db_write(struct db *db, db_write_fn fn, void *arg, struct crest_error *err)
     crest_error_clear(err);
     if (db->kind == DB_PG)
         return pg_write(db, fn, arg, err);
-    struct db_job j = {.fn = fn, .arg = arg, .err = err, .rc = CREST_OK, .done = false};
-    pthread_cond_init(&j.cv, NULL);
+    struct db_job j = {.fn = fn, .arg = arg, .err = err, .rc = CREST_OK};
+    sem_init(&j.done, 0, 0);
     pthread_mutex_lock(&db->mu);
     if (db->stopping) {
         pthread_mutex_unlock(&db->mu);
-        pthread_cond_destroy(&j.cv);
+        sem_destroy(&j.done);
         return crest_error_set(err, CREST_BUSY, "busy", "database is closing");
     }
     if (db->q_tail)
@@ -432,10 +446,15 @@ int db_write(struct db *db, db_write_fn fn, void *arg, struct crest_error *err)
         db->q_head = &j;
     db->q_tail = &j;
     pthread_cond_signal(&db->cv_work);
-    while (!j.done)
-        pthread_cond_wait(&j.cv, &db->mu);
     pthread_mutex_unlock(&db->mu);
-    pthread_cond_destroy(&j.cv);
+    while (sem_wait(&j.done) != 0) /* EINTR */
+        ;
+    /* pass the wake-up on (writer_main); those jobs may end at once, so they
+     * are not touched after their post */
+    for (int k = 0; k < 2; k++)
+        if (j.wake[k])
+            sem_post(&j.wake[k]->done);
+    sem_destroy(&j.done);
     return j.rc;
 }
 
@@ -544,6 +563,12 @@ void db_close(struct db *db)
     free(db->url);
     free(db->describe);
     free(db);
+}
+
+int db_restore(const char *target, const char *backup, struct crest_error *err)
+{
+    crest_error_clear(err);
+    return sq_restore(target, backup, err);
 }
 
 int db_backup(struct db *db, const char *path, struct crest_error *err)

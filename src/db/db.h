@@ -96,6 +96,11 @@ void db_stats_get(struct db *db, struct db_stats *out);
 /* Online backup of an SQLite database into a new file (CREST_INVALID on
  * PostgreSQL: use pg_dump, see docs/operations.md). */
 int db_backup(struct db *db, const char *path, struct crest_error *err);
+/* Replace the SQLite database at target with the backup's contents, through
+ * SQLite's backup API into the target: one write transaction on the target,
+ * so a crash midway leaves the old database whole (its WAL included). The
+ * server must be stopped. */
+int db_restore(const char *target, const char *backup, struct crest_error *err);
 
 /* --- helpers shared by the backends (db_util.c), exposed for tests --- */
 

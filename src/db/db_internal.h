@@ -5,6 +5,7 @@
 #define CREST_DB_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 
 #include "db.h"
@@ -40,8 +41,8 @@ struct db_job {
     void *arg;
     struct crest_error *err;
     int rc;
-    bool done;
-    pthread_cond_t cv;
+    sem_t done;             /* posted once the job's batch has committed */
+    struct db_job *wake[2]; /* jobs of the same batch this one wakes in turn */
     struct db_job *next;
 };
 
@@ -84,6 +85,7 @@ int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err);
 bool sq_in_tx(struct db_conn *c);
 int sq_backup(struct db_conn *c, const char *path, struct crest_error *err);
 int64_t sq_changes(struct db_conn *c);
+int sq_restore(const char *target, const char *backup, struct crest_error *err);
 
 /* backend: PostgreSQL (db_pg.c) */
 struct db_conn *pg_connect(struct db *db, struct crest_error *err);

@@ -203,10 +203,11 @@ int sq_backup(struct db_conn *c, const char *path, struct crest_error *err)
         sqlite3_close(dst);
         return CREST_IO;
     }
-    /* Copy in steps so writers are not held off for the whole copy; a page
-     * changed meanwhile makes SQLite restart the copy, which is still correct. */
+    /* One step (-1) copies one read snapshot: in WAL mode that never blocks
+     * the writer, whereas copying in chunks restarts whenever the writer
+     * commits between chunks and may never finish under a steady load. */
     do {
-        rc = sqlite3_backup_step(b, 1024);
+        rc = sqlite3_backup_step(b, -1);
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
             sqlite3_sleep(20);
     } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
@@ -225,4 +226,47 @@ int sq_backup(struct db_conn *c, const char *path, struct crest_error *err)
 int64_t sq_changes(struct db_conn *c)
 {
     return sqlite3_changes64(c->h);
+}
+
+int sq_restore(const char *target, const char *backup, struct crest_error *err)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    int rc = sqlite3_open_v2(backup, &src, SQLITE_OPEN_READONLY, NULL);
+    if (rc != SQLITE_OK) {
+        crest_error_set(err, CREST_IO, "backup_open", "cannot open %s: %s", backup,
+                        src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
+        goto out;
+    }
+    /* refuse a file that is not a crest database before touching the target */
+    rc = sqlite3_exec(src, "SELECT 1 FROM schema_migrations LIMIT 1", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        crest_error_set(err, CREST_INVALID, "backup_open", "%s is not a crest database", backup);
+        goto out;
+    }
+    rc = sqlite3_open_v2(target, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        crest_error_set(err, CREST_IO, "backup_open", "cannot open %s: %s", target,
+                        dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+        goto out;
+    }
+    sqlite3_busy_timeout(dst, 2000);
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        crest_error_set(err, CREST_IO, "backup_open", "restore: %s", sqlite3_errmsg(dst));
+        goto out;
+    }
+    rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        crest_error_set(err, rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? CREST_BUSY : CREST_IO,
+                        "backup_failed", "restore into %s: %s%s", target, sqlite3_errstr(rc),
+                        rc == SQLITE_BUSY ? " (is a server still running on it?)" : "");
+        goto out;
+    }
+    sqlite3_exec(dst, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    rc = SQLITE_OK;
+out:
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    return err->code;
 }

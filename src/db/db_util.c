@@ -35,6 +35,11 @@ char *db_sql_to_pg(const char *sql, int *nparams)
             if (!*p)
                 break;
             buf_append(&b, p, 1);
+        } else if (p[0] == '/' && p[1] == '*') { /* block comment, copied to its end */
+            const char *end = strstr(p + 2, "*/");
+            size_t len = end ? (size_t)(end + 2 - p) : strlen(p);
+            buf_append(&b, p, len);
+            p += len - 1;
         } else if (*p == '?') {
             buf_printf(&b, "$%d", ++n);
         } else {
