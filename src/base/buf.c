@@ -80,8 +80,10 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 
 char *buf_steal(struct buf *b, size_t *len)
 {
-    if (!b->p)
-        grow(b, 0);
+    if (!b->p) {
+        grow(b, 0); /* cannot fail: 0 extra bytes on an empty buffer */
+        b->p[0] = '\0';
+    }
     char *p = b->p;
     if (len)
         *len = b->n;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "str.h"
+
 void crest_error_clear(struct crest_error *e)
 {
     e->code = CREST_OK;
@@ -28,14 +30,11 @@ int crest_error_set(struct crest_error *e, enum crest_err code, const char *key,
     return code;
 }
 
+/* Cut on a UTF-8 character boundary: field names and args come from input
+ * and end up in JSON, which must stay valid UTF-8. */
 static void copy_trunc(char *dst, size_t cap, const char *src)
 {
-    size_t n = src ? strlen(src) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
+    str_copy(dst, cap, src);
 }
 
 int crest_error_field(struct crest_error *e, const char *field, const char *code, const char *key,

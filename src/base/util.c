@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 int util_init(void)
@@ -59,11 +60,18 @@ void util_sha256_hex(char out[65], const void *data, size_t n)
 
 void util_iso8601(char out[32], int64_t ms)
 {
-    time_t s = (time_t)(ms / 1000);
+    /* floor division: before 1970, -1 ms is 23:59:59.999 of the day before */
+    int64_t frac = ms % 1000, secs = ms / 1000;
+    if (frac < 0) {
+        frac += 1000;
+        secs--;
+    }
+    time_t s = (time_t)secs;
     struct tm tm;
-    gmtime_r(&s, &tm);
+    if (!gmtime_r(&s, &tm))
+        memset(&tm, 0, sizeof tm); /* year out of range: a fixed, harmless text */
     char tmp[64]; /* wide enough for any int fields: no truncation to reason about */
     snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
     snprintf(out, 32, "%.31s", tmp);
 }

@@ -17,7 +17,9 @@ static void row_hash(char out[65], int64_t id, int64_t at, int64_t uid, const ch
                      const char *region, const char *addr, const char *prev)
 {
     struct buf b;
-    buf_init(&b, 1 << 16);
+    /* no practical cap: a row that did not fit would hash as empty text and
+     * could then be changed unnoticed */
+    buf_init(&b, (size_t)1 << 30);
     buf_printf(&b, "%lld\x1f%lld\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
                (long long)id, (long long)at, (long long)uid, user ? user : "", role ? role : "",
                action ? action : "", entity ? entity : "", eid ? eid : "", region ? region : "",

@@ -85,6 +85,11 @@ bool http_cookie_find(const char *header, const char *name, struct str *out)
         while (k.n && (k.p[k.n - 1] == ' ' || k.p[k.n - 1] == '\t'))
             k.n--;
         if (v.p && k.n == nl && memcmp(k.p, name, nl) == 0) {
+            /* RFC 6265 §5.2: whitespace around the value is not part of it */
+            while (v.n && (v.p[0] == ' ' || v.p[0] == '\t')) {
+                v.p++;
+                v.n--;
+            }
             while (v.n && (v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t'))
                 v.n--;
             if (v.n >= 2 && v.p[0] == '"' && v.p[v.n - 1] == '"') {

@@ -44,17 +44,30 @@ int region_code_normalize(const char *in, char out[REGION_CODE_MAX], const char 
         return crest_error_field(err, field, "format", "region_code_invalid", "2/4/6/9/12/15");
     char c[REGION_CODE_MAX];
     memcpy(c, in, n + 1);
-    if (n == 6 && strcmp(c + 2, "0000") == 0)
-        c[2] = '\0';
-    else if (n == 6 && strcmp(c + 4, "00") == 0)
-        c[4] = '\0';
+    /* padded national forms: 12-digit statistical codes (330106000000) and
+     * 6-digit GB/T 2260 codes (330100) pad the upper levels with zeros */
+    if (n == 12 && strcmp(c + 6, "000000") == 0)
+        c[n = 6] = '\0';
     else if (n == 12 && strcmp(c + 9, "000") == 0)
-        c[9] = '\0';
-    if (region_level_of(c) < 0)
+        c[n = 9] = '\0';
+    if (n == 6 && strcmp(c + 2, "0000") == 0)
+        c[n = 2] = '\0';
+    else if (n == 6 && strcmp(c + 4, "00") == 0)
+        c[n = 4] = '\0';
+    int level = region_level_of(c);
+    if (level < 0)
         return crest_error_field(err, field, "format", "region_code_invalid", "2/4/6/9/12/15");
-    if (c[0] == '0' && c[1] == '0')
-        return crest_error_field(err, field, "format", "region_code_invalid", "2/4/6/9/12/15");
-    memcpy(out, c, strlen(c) + 1);
+    /* the national levels never number a region 0 ("00", "000"): such a
+     * segment is padding in the wrong place ("3300" would be a second code
+     * for 33). Community and grid numbers are local, so not checked. */
+    for (int l = 0; l <= level && l <= REGION_TOWNSHIP; l++) {
+        size_t from = l ? level_len[l - 1] : 0, k = from;
+        while (k < level_len[l] && c[k] == '0')
+            k++;
+        if (k == level_len[l])
+            return crest_error_field(err, field, "format", "region_code_invalid", "2/4/6/9/12/15");
+    }
+    memcpy(out, c, n + 1);
     return CREST_OK;
 }
 
