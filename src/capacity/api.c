@@ -556,6 +556,8 @@ void capacity_api_report_list(struct http_req *r)
         crest_error_field(&err, "to", "format", "field_date", NULL);
     const char *hist = http_query(r, "history");
     bool history = hist && strcmp(hist, "1") == 0;
+    char today[11] = "";
+    bool illustrative = rc == CREST_OK && capacity_today(c, today);
     if (rc != CREST_OK || err.code) {
         db_release(http_db(r), c);
         http_reply_error(r, &err);
@@ -598,6 +600,9 @@ void capacity_api_report_list(struct http_req *r)
     }
     json_t *j = json_object();
     json_object_set_new(j, "facility", capacity_facility_json(&f));
+    /* the business date, so a report form knows "today" and its upper bound */
+    json_object_set_new(j, "today", json_string(today));
+    json_object_set_new(j, "source", json_string(illustrative ? "illustrative" : "reported"));
     json_object_set_new(j, "items", items);
     http_reply_json(r, 200, j);
 }

@@ -140,9 +140,15 @@ int capacity_report_put(struct db_conn *c, const struct cap_facility *f, const s
                         int64_t if_match, int64_t user_id, int64_t *version_out,
                         int64_t *current_version, struct crest_error *err);
 
+/* Keep capacity_latest in step with a new current report (no-op when the
+ * facility already has a later one). */
+int capacity_latest_put(struct db_conn *c, int64_t facility_id, int64_t report_id,
+                        const struct cap_report *r, struct crest_error *err);
+
 /* The business date: the demo's scenario date when the database has one
- * (settings.scenario_date), else today (UTC). out needs 11 bytes. */
-void capacity_today(struct db_conn *c, char out[11]);
+ * (settings.scenario_date), else today (UTC). out needs 11 bytes. True when
+ * it is the scenario date: the figures are the demo's, illustrative. */
+bool capacity_today(struct db_conn *c, char out[11]);
 
 /* Upper bound of a code prefix for index range scans: codes under P are
  * P <= code < upper(P). Codes are digits, so bump the last one ('9' → ':'). */

@@ -361,6 +361,8 @@ int capacity_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nfac,
     /* refresh: the demo's facilities and reports are rebuilt from the seed */
     int rc = db_exec(c, err, NULL, "UPDATE users SET facility_id = NULL", NULL);
     if (!rc)
+        rc = db_exec(c, err, NULL, "DELETE FROM capacity_latest", NULL);
+    if (!rc)
         rc = db_exec(c, err, NULL, "DELETE FROM capacity_reports", NULL);
     if (!rc)
         rc = db_exec(c, err, NULL, "DELETE FROM facilities", NULL);
@@ -384,6 +386,15 @@ int capacity_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nfac,
         free(hs);
     }
     free(g.towns);
+    if (!rc) /* the reports went in directly: bring capacity_latest up to date once */
+        rc = db_exec(c, err, NULL,
+                     "INSERT INTO capacity_latest SELECT r.facility_id, r.id, r.date, r.open_beds, "
+                     "r.occupied_beds, r.icu_beds, r.icu_occupied, r.icu_convertible, "
+                     "r.fever_clinic, r.fever_24h, r.fever_visits, r.ventilators FROM "
+                     "capacity_reports r WHERE r.superseded = 0 AND r.date = (SELECT max(x.date) "
+                     "FROM capacity_reports x WHERE x.facility_id = r.facility_id AND "
+                     "x.superseded = 0)",
+                     NULL);
     if (!rc && xihu_hospital)
         rc = db_exec(c, err, NULL, "UPDATE users SET facility_id = ? WHERE username = 'hospital'",
                      "i", xihu_hospital);

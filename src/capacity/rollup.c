@@ -28,6 +28,7 @@ struct fac_row {
 struct rollup {
     char region[REGION_CODE_MAX];
     char as_of[11];
+    bool illustrative; /* the demo's generated reports (a scenario date is set) */
     struct fac_row *rows;
     int n, cap;
 };
@@ -37,8 +38,47 @@ static void rollup_free(struct rollup *u)
     free(u->rows);
 }
 
+static void fill_report(struct db_stmt *st, int col, struct cap_report *rep)
+{
+    str_copy(rep->date, sizeof rep->date, db_col_text(st, col));
+    rep->open_beds = db_col_int(st, col + 1);
+    rep->occupied_beds = db_col_int(st, col + 2);
+    rep->icu_beds = db_col_int(st, col + 3);
+    rep->icu_occupied = db_col_int(st, col + 4);
+    rep->icu_convertible = db_col_int(st, col + 5);
+    rep->fever_clinic = db_col_int(st, col + 6) != 0;
+    rep->fever_24h = db_col_int(st, col + 7) != 0;
+    rep->fever_visits = db_col_int(st, col + 8);
+    rep->ventilators = db_col_int(st, col + 9);
+}
+
+#define REP_COLS                                                                                   \
+    "date, open_beds, occupied_beds, icu_beds, icu_occupied, icu_convertible, fever_clinic, "      \
+    "fever_24h, fever_visits, ventilators"
+
+/* The latest current report of one facility on or before as_of, for the
+ * facilities whose latest report overall is later (a look into the past). */
+static int report_as_of(struct db_conn *c, struct fac_row *f, const char *as_of,
+                        struct crest_error *err)
+{
+    struct db_stmt *st = db_query(c, err,
+                                  "SELECT " REP_COLS " FROM capacity_reports WHERE facility_id = ? "
+                                  "AND superseded = 0 AND date <= ? ORDER BY date DESC LIMIT 1",
+                                  "is", f->id, as_of);
+    if (!st)
+        return err->code;
+    int rc = db_step(st, err);
+    f->has_report = rc == 1;
+    if (rc == 1)
+        fill_report(st, 0, &f->rep);
+    db_finalize(st);
+    return rc < 0 ? err->code : CREST_OK;
+}
+
 /* Every active hospital under the region with its latest current report on
- * or before as_of, evaluated against the policy. */
+ * or before as_of, evaluated against the policy. capacity_latest answers for
+ * the present in one pass; a facility whose latest report is after as_of is
+ * looked up on its own. */
 static int rollup_load(struct db_conn *c, struct rollup *u, const struct policy *p,
                        struct crest_error *err)
 {
@@ -46,13 +86,12 @@ static int rollup_load(struct db_conn *c, struct rollup *u, const struct policy 
     capacity_prefix_upper(u->region, upper);
     struct db_stmt *st = db_query(
         c, err,
-        "SELECT f.id, f.region, f.name, f.level, f.category, f.role, r.date, r.open_beds, "
-        "r.occupied_beds, r.icu_beds, r.icu_occupied, r.icu_convertible, r.fever_clinic, "
-        "r.fever_24h, r.fever_visits, r.ventilators FROM facilities f LEFT JOIN capacity_reports r "
-        "ON r.id = (SELECT x.id FROM capacity_reports x WHERE x.facility_id = f.id AND "
-        "x.superseded = 0 AND x.date <= ? ORDER BY x.date DESC LIMIT 1) WHERE f.kind = "
-        "'hospital' AND f.active = 1 AND f.region >= ? AND f.region < ? ORDER BY f.region, f.id",
-        "sss", u->as_of, u->region, upper);
+        "SELECT f.id, f.region, f.name, f.level, f.category, f.role, l.date, l.open_beds, "
+        "l.occupied_beds, l.icu_beds, l.icu_occupied, l.icu_convertible, l.fever_clinic, "
+        "l.fever_24h, l.fever_visits, l.ventilators FROM facilities f LEFT JOIN capacity_latest l "
+        "ON l.facility_id = f.id WHERE f.kind = 'hospital' AND f.region >= ? AND f.region < ? AND "
+        "f.active = 1 ORDER BY f.region, f.id",
+        "ss", u->region, upper);
     if (!st)
         return err->code;
     int rc;
@@ -73,22 +112,20 @@ static int rollup_load(struct db_conn *c, struct rollup *u, const struct policy 
         f->facts.category = ca < 0 ? CAP_CAT_NONE : (enum cap_category)ca;
         f->facts.role = ro < 0 ? CAP_ROLE_NONE : (enum cap_role)ro;
         f->has_report = !db_col_null(st, 6);
-        if (f->has_report) {
-            str_copy(f->rep.date, sizeof f->rep.date, db_col_text(st, 6));
-            f->rep.open_beds = db_col_int(st, 7);
-            f->rep.occupied_beds = db_col_int(st, 8);
-            f->rep.icu_beds = db_col_int(st, 9);
-            f->rep.icu_occupied = db_col_int(st, 10);
-            f->rep.icu_convertible = db_col_int(st, 11);
-            f->rep.fever_clinic = db_col_int(st, 12) != 0;
-            f->rep.fever_24h = db_col_int(st, 13) != 0;
-            f->rep.fever_visits = db_col_int(st, 14);
-            f->rep.ventilators = db_col_int(st, 15);
-        }
-        capacity_eval_facility(&f->facts, f->has_report ? &f->rep : NULL, u->as_of, p, &f->ev);
+        if (f->has_report)
+            fill_report(st, 6, &f->rep);
     }
     db_finalize(st);
-    return rc < 0 ? err->code : CREST_OK;
+    if (rc < 0)
+        return err->code;
+    for (int i = 0; i < u->n; i++) {
+        struct fac_row *f = &u->rows[i];
+        if (f->has_report && strcmp(f->rep.date, u->as_of) > 0 &&
+            (rc = report_as_of(c, f, u->as_of, err)) != CREST_OK)
+            return rc;
+        capacity_eval_facility(&f->facts, f->has_report ? &f->rep : NULL, u->as_of, p, &f->ev);
+    }
+    return CREST_OK;
 }
 
 struct totals {
@@ -267,10 +304,9 @@ static bool load_for(struct http_req *r, struct rollup *u)
         return false;
     }
     struct db_conn *c = db_acquire(http_db(r));
-    if (date)
-        str_copy(u->as_of, sizeof u->as_of, date);
-    else
-        capacity_today(c, u->as_of);
+    char today[11];
+    u->illustrative = capacity_today(c, today);
+    str_copy(u->as_of, sizeof u->as_of, date ? date : today);
     struct region_row rr;
     int rc = region_get(c, u->region, &rr, &err);
     if (rc == CREST_OK)
@@ -304,6 +340,7 @@ void capacity_api_compliance(struct http_req *r)
     json_object_set_new(j, "region", json_string(u.region));
     json_object_set_new(j, "as_of", json_string(u.as_of));
     json_object_set_new(j, "policy", json_string(p->pack));
+    json_object_set_new(j, "source", json_string(u.illustrative ? "illustrative" : "reported"));
     /* children: one entry per child region, for drill-down and the map */
     struct crest_error err;
     crest_error_clear(&err);
@@ -443,6 +480,8 @@ void capacity_api_timeseries(struct http_req *r)
     }
     capacity_prefix_upper(region, upper);
     struct db_conn *c = db_acquire(http_db(r));
+    char today[11];
+    bool illustrative = capacity_today(c, today);
     struct db_stmt *st = db_query(
         c, &err,
         "SELECT date, sum(open_beds), sum(occupied_beds), sum(icu_beds), sum(icu_occupied), "
@@ -471,6 +510,7 @@ void capacity_api_timeseries(struct http_req *r)
     }
     json_t *j = json_object();
     json_object_set_new(j, "region", json_string(region));
+    json_object_set_new(j, "source", json_string(illustrative ? "illustrative" : "reported"));
     json_object_set_new(j, "items", items);
     http_reply_json(r, 200, j);
 }

@@ -156,18 +156,50 @@ int capacity_report_put(struct db_conn *c, const struct cap_facility *f, const s
         return crest_error_set(err, CREST_PRECONDITION, "cap_report_missing", NULL);
     }
     *version_out = old_version + 1;
-    return db_exec(c, err, NULL,
-                   "INSERT INTO capacity_reports (facility_id, region, date, open_beds, "
-                   "occupied_beds, icu_beds, icu_occupied, icu_convertible, fever_clinic, "
-                   "fever_24h, fever_visits, ventilators, version, superseded, reported_by, "
-                   "reported_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                   "issiiiiiiiiiiii", f->id, f->region, r->date, r->open_beds, r->occupied_beds,
-                   r->icu_beds, r->icu_occupied, r->icu_convertible, (int64_t)r->fever_clinic,
-                   (int64_t)r->fever_24h, r->fever_visits, r->ventilators, *version_out, user_id,
-                   util_now_ms());
+    int64_t rid = 0;
+    struct db_stmt *ins = db_query(
+        c, err,
+        "INSERT INTO capacity_reports (facility_id, region, date, open_beds, "
+        "occupied_beds, icu_beds, icu_occupied, icu_convertible, fever_clinic, "
+        "fever_24h, fever_visits, ventilators, version, superseded, "
+        "reported_by, reported_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, 0, ?, ?) RETURNING id",
+        "issiiiiiiiiiiii", f->id, f->region, r->date, r->open_beds, r->occupied_beds, r->icu_beds,
+        r->icu_occupied, r->icu_convertible, (int64_t)r->fever_clinic, (int64_t)r->fever_24h,
+        r->fever_visits, r->ventilators, *version_out, user_id, util_now_ms());
+    if (!ins)
+        return err->code;
+    rc = db_step(ins, err);
+    if (rc == 1)
+        rid = db_col_int(ins, 0);
+    db_finalize(ins);
+    if (rc != 1)
+        return err->code;
+    return capacity_latest_put(c, f->id, rid, r, err);
 }
 
-void capacity_today(struct db_conn *c, char out[11])
+int capacity_latest_put(struct db_conn *c, int64_t facility_id, int64_t report_id,
+                        const struct cap_report *r, struct crest_error *err)
+{
+    /* a report for an earlier date (a late or corrected one) does not
+     * replace a later one; a correction of the same date does */
+    return db_exec(c, err, NULL,
+                   "INSERT INTO capacity_latest (facility_id, report_id, date, open_beds, "
+                   "occupied_beds, icu_beds, icu_occupied, icu_convertible, fever_clinic, "
+                   "fever_24h, fever_visits, ventilators) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                   "?) ON CONFLICT (facility_id) DO UPDATE SET report_id = excluded.report_id, "
+                   "date = excluded.date, open_beds = excluded.open_beds, occupied_beds = "
+                   "excluded.occupied_beds, icu_beds = excluded.icu_beds, icu_occupied = "
+                   "excluded.icu_occupied, icu_convertible = excluded.icu_convertible, "
+                   "fever_clinic = excluded.fever_clinic, fever_24h = excluded.fever_24h, "
+                   "fever_visits = excluded.fever_visits, ventilators = excluded.ventilators "
+                   "WHERE excluded.date >= capacity_latest.date",
+                   "iisiiiiiiiii", facility_id, report_id, r->date, r->open_beds, r->occupied_beds,
+                   r->icu_beds, r->icu_occupied, r->icu_convertible, (int64_t)r->fever_clinic,
+                   (int64_t)r->fever_24h, r->fever_visits, r->ventilators);
+}
+
+bool capacity_today(struct db_conn *c, char out[11])
 {
     struct crest_error err;
     struct db_stmt *st =
@@ -175,13 +207,14 @@ void capacity_today(struct db_conn *c, char out[11])
     if (st && db_step(st, &err) == 1 && db_col_text(st, 0) && strlen(db_col_text(st, 0)) == 10) {
         str_copy(out, 11, db_col_text(st, 0));
         db_finalize(st);
-        return;
+        return true;
     }
     db_finalize(st);
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
+    return false;
 }
 
 void capacity_prefix_upper(const char *prefix, char out[20])
