@@ -11,11 +11,14 @@ import { api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { h, clear } from './dom.js';
 import { initI18n, setLang, getLang, t, regionName } from './i18n.js';
 import { rememberPath } from './regions.js';
-import { PAGES, pagesOf, homeOf, mayOpen } from './roles.js';
+import { PAGES, DEEP, pagesOf, homeOf, mayOpen } from './roles.js';
 import { problemBox } from './ui.js';
 import { renderDashboard } from './dashboard.js';
 import { renderGrid, renderPlaceholder } from './pages.js';
-import { disposeMap } from './map.js';
+import { renderHospital } from './hospital.js';
+import { renderFacilities } from './facilities.js';
+import { renderFacility } from './capacity.js';
+import { disposeCharts } from './map.js';
 
 const app = document.getElementById('app');
 const state = {
@@ -168,7 +171,7 @@ function renderNotAllowed(main) {
 async function route() {
   const token = ++routeToken;
   const alive = () => token === routeToken;
-  disposeMap();
+  disposeCharts();
   const hash = location.hash || '#/';
   if (!state.me) {
     if (hash !== '#/login') {
@@ -184,11 +187,16 @@ async function route() {
   }
   const h2 = location.hash;
   const m = /^#\/region\/([^/?#]+)$/.exec(h2);
+  const fm = /^#\/facility\/([^/?#]+)$/.exec(h2);
   let page = null;
   let code = me.scope;
+  let id = null;
   if (m) {
-    page = 'dashboard';
+    page = 'region';
     code = decodeURIComponent(m[1]);
+  } else if (fm) {
+    page = 'facility';
+    id = decodeURIComponent(fm[1]);
   } else {
     page = Object.keys(PAGES).find((p) => PAGES[p].route === h2) || null;
   }
@@ -196,9 +204,13 @@ async function route() {
     renderNotAllowed(layout(null));
     return;
   }
-  const main = layout(page);
-  const ctx = { me, page, code, alive, go };
-  if (page === 'dashboard') await renderDashboard(main, ctx);
+  // a deep page lights up the navigation entry it belongs to
+  const main = layout(DEEP[page] || page);
+  const ctx = { me, page, code, id, alive, go };
+  if (page === 'dashboard' || page === 'region') await renderDashboard(main, ctx);
+  else if (page === 'facility') await renderFacility(main, ctx);
+  else if (page === 'facilities') await renderFacilities(main, ctx);
+  else if (page === 'hospital') await renderHospital(main, ctx);
   else if (page === 'grid') await renderGrid(main, ctx);
   else renderPlaceholder(main, ctx);
 }

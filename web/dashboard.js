@@ -2,12 +2,15 @@
 // (picked down the tree from their scope), its figures with their sources, the
 // map of Zhejiang coloured by the chosen figure, and the table of its
 // subregions. Pillars add figures in figures.js; this page shows what exists.
+// The capacity pillar adds its targets, occupancy and failing hospitals
+// (capacity.js) for the same region.
 import { h, clear } from './dom.js';
-import { t, fmtNumber, regionName } from './i18n.js';
+import { t, fmtNumber, fmtRate, regionName } from './i18n.js';
 import { getRegion, ancestors } from './regions.js';
 import { FIGURES, currentFigure, chooseFigure } from './figures.js';
 import { CITIES, drawMap } from './map.js';
 import { problemBox, sourceBadge, sourceLegend, levelName, levelsName, loading } from './ui.js';
+import { loadCapacity, attachCapacity, capacityHead, capacityKpis, occupancyPanel, failingPanel } from './capacity.js';
 
 const CHILD_LEVEL = { province: 'city', city: 'county', county: 'township', township: 'community', community: 'grid' };
 
@@ -15,6 +18,8 @@ export async function renderDashboard(main, { me, code, alive, go }) {
   const page = h('section', { class: 'page page-dashboard', dataset: { page: 'dashboard' } }, loading());
   main.append(page);
   let region;
+  // capacity alongside: its failure shows in its own part of the page
+  const capacity = loadCapacity(code).catch((e) => e);
   try {
     region = await getRegion(code);
   } catch (e) {
@@ -27,16 +32,25 @@ export async function renderDashboard(main, { me, code, alive, go }) {
     );
     return;
   }
-  const path = await ancestors(region.code, me.scope);
+  const [path, cap] = await Promise.all([ancestors(region.code, me.scope), capacity]);
   if (!alive()) return;
   page.dataset.region = region.code;
   const kids = region.children || [];
+  const ok = !(cap instanceof Error);
+  if (ok) attachCapacity(region, kids, cap.c);
+  if (!ok && cap.status === 401) return;
 
   clear(page).append(
     picker(region, path, me, go),
     kpis(region, kids),
+    ok
+      ? h('section', { class: 'cap-section', dataset: { capacitySection: '' } },
+        capacityHead(region, cap.c, cap.policy),
+        h('div', { class: 'kpis kpis-cap' }, capacityKpis(region, cap.c, cap.policy)))
+      : h('section', { class: 'panel', dataset: { capacityError: String(cap.status) } }, h('h2', {}, t('cap.title')), problemBox(cap)),
     h('div', { class: 'dash-grid' }, mapPanel(region, kids, path, me, go), tablePanel(region, kids)),
-    sourceLegend([region, ...kids].map((r) => r.population_source)),
+    ok ? h('div', { class: 'dash-grid dash-grid-cap' }, failingPanel(region, cap.c), occupancyPanel(region, cap.c)) : null,
+    sourceLegend([region, ...kids].map((r) => r.population_source).concat(ok ? [region.capacity.source] : [])),
   );
 }
 
@@ -79,7 +93,7 @@ function kpis(region, kids) {
   return h(
     'div',
     { class: 'kpis' },
-    FIGURES.map((f) =>
+    FIGURES.filter((f) => f.kpi !== false).map((f) =>
       h('div', { class: 'kpi', dataset: { kpi: f.key } },
         h('span', { class: 'kpi-label' }, t(f.label)),
         h('span', { class: 'kpi-value' }, fmtNumber(f.value(region)), ' ', h('small', {}, t(f.unit))),
@@ -109,7 +123,7 @@ function mapPanel(region, kids, path, me, go) {
     // cities' figures: from this region's children at province level, else
     // only the city the region lies in, when the user may see it
     const values = new Map();
-    const rows = region.level === 'province' ? kids : [region, ...path].filter((r) => r.code === cityCode && 'population' in r);
+    const rows = region.level === 'province' ? kids : [region, ...path].filter((r) => r.code === cityCode && figure.value(r) !== null);
     for (const r of rows) values.set(r.code, { value: figure.value(r), source: figure.source(r) });
     const city = CITIES.find((c) => c.code === cityCode);
     clear(note).append(
@@ -146,15 +160,34 @@ function mapPanel(region, kids, path, me, go) {
   );
 }
 
+// the subregions: population and, where they have hospitals, capacity
 function tablePanel(region, kids) {
   let sortKey = 'code';
   let asc = true;
   const body = h('tbody');
   const heads = {};
+  const cap = (r, k) => (r.capacity ? r.capacity[k] : null);
+  const num = (v) => (typeof v === 'number' ? v : -1);
+  const KEYS = {
+    name: (r) => regionName(r),
+    code: (r) => r.code,
+    population: (r) => num(r.population),
+    hospitals: (r) => num(cap(r, 'hospitals')),
+    failing: (r) => num(cap(r, 'failing')),
+    occupancy: (r) => num(cap(r, 'occupancy_rate')),
+    compliance: (r) => num(cap(r, 'compliance_rate')),
+  };
+  const capCells = (r) => [
+    h('td', { class: 'num cap-col', dataset: { col: 'hospitals' } }, fmtNumber(cap(r, 'hospitals'))),
+    h('td', { class: 'num cap-col', dataset: { col: 'failing' } }, fmtNumber(cap(r, 'failing'))),
+    h('td', { class: 'num cap-col', dataset: { col: 'occupancy' } }, fmtRate(cap(r, 'occupancy_rate'))),
+    h('td', { class: 'num cap-col', dataset: { col: 'compliance' } }, fmtRate(cap(r, 'compliance_rate'))),
+  ];
   const fill = () => {
+    const key = KEYS[sortKey];
     const rows = [...kids].sort((a, b) => {
-      const va = sortKey === 'population' ? a.population ?? -1 : sortKey === 'name' ? regionName(a) : a.code;
-      const vb = sortKey === 'population' ? b.population ?? -1 : sortKey === 'name' ? regionName(b) : b.code;
+      const va = key(a);
+      const vb = key(b);
       const c = va < vb ? -1 : va > vb ? 1 : 0;
       return asc ? c : -c;
     });
@@ -163,8 +196,8 @@ function tablePanel(region, kids) {
         h('tr', { dataset: { code: k.code } },
           h('td', {}, h('a', { href: `#/region/${k.code}` }, regionName(k))),
           h('td', { class: 'code' }, k.code),
-          h('td', { class: 'num' }, fmtNumber(k.population)),
-          h('td', {}, sourceBadge(k.population_source))),
+          h('td', { class: 'num pop' }, fmtNumber(k.population), ' ', sourceBadge(k.population_source)),
+          capCells(k)),
       ),
     );
     for (const [k, th] of Object.entries(heads)) th.setAttribute('aria-sort', k === sortKey ? (asc ? 'ascending' : 'descending') : 'none');
@@ -172,7 +205,7 @@ function tablePanel(region, kids) {
   const th = (key, label, cls) => {
     const btn = h('button', { type: 'button', class: 'sort' }, label);
     btn.addEventListener('click', () => {
-      asc = sortKey === key ? !asc : key !== 'population';
+      asc = sortKey === key ? !asc : key === 'name' || key === 'code';
       sortKey = key;
       fill();
     });
@@ -183,13 +216,20 @@ function tablePanel(region, kids) {
     'table',
     { class: 'regions', dataset: { regionTable: '' } },
     h('caption', {}, t('table.caption', { region: regionName(region) })),
-    h('thead', {}, h('tr', {}, th('name', t('table.name')), th('code', t('table.code'), 'code'), th('population', t('figure.population'), 'num'), h('th', { scope: 'col' }, t('table.source')))),
+    h('thead', {}, h('tr', {},
+      th('name', t('table.name')),
+      th('code', t('table.code'), 'code'),
+      th('population', t('figure.population'), 'num'),
+      th('hospitals', t('table.hospitals'), 'num cap-col'),
+      th('failing', t('table.failing'), 'num cap-col'),
+      th('occupancy', t('table.occupancy'), 'num cap-col'),
+      th('compliance', t('table.compliance'), 'num cap-col'))),
     body,
     h('tfoot', {}, h('tr', {},
       h('th', { scope: 'row' }, t('table.total', { region: regionName(region) })),
       h('td', { class: 'code' }, region.code),
-      h('td', { class: 'num' }, fmtNumber(region.population)),
-      h('td', {}, sourceBadge(region.population_source)))),
+      h('td', { class: 'num pop' }, fmtNumber(region.population), ' ', sourceBadge(region.population_source)),
+      capCells(region))),
   );
   fill();
   return h(

@@ -61,6 +61,24 @@ export function fmtNumber(n) {
   return new Intl.NumberFormat(lang).format(n);
 }
 
+// a percentage (94.1 → "94.1%"), `digits` decimals at most
+export function fmtPercent(v, digits = 1) {
+  if (v === null || v === undefined || Number.isNaN(v)) return t('figure.none');
+  return `${new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(v)}%`;
+}
+
+// a 0..1 rate as a percentage
+export function fmtRate(x, digits = 1) {
+  return typeof x === 'number' ? fmtPercent(x * 100, digits) : t('figure.none');
+}
+
+// an ISO time as the reader's local date and time
+export function fmtTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso || '';
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
 // a region's name in the chosen language (townships have no English name yet)
 export function regionName(r) {
   if (!r) return '';

@@ -8,9 +8,10 @@
 // region code on purpose, rather than trusting names or the shapes' ids to
 // line up with ours; loadZhejiang() checks that all 11 cities are matched.
 // There are no county shapes yet: below city level the map marks the city
-// the region lies in.
+// the region lies in. Other charts (the capacity time series) use the same
+// library through drawChart().
 import { esc } from './esc.js';
-import { t, tOr, getLang, fmtNumber } from './i18n.js';
+import { t, tOr, getLang, fmtNumber, fmtPercent } from './i18n.js';
 
 export const CITIES = [
   { feature: '杭州市', code: '3301', en: 'Hangzhou' },
@@ -39,11 +40,26 @@ function loadScript(src) {
   });
 }
 
+let library = null;
+
+export function loadECharts() {
+  if (!library) {
+    library = (async () => {
+      if (!window.echarts) await loadScript('/vendor/echarts.min.js');
+      return window.echarts;
+    })().catch((e) => {
+      library = null;
+      throw e;
+    });
+  }
+  return library;
+}
+
 // → {echarts, unmatched: [feature names without a code]}
 export function loadZhejiang() {
   if (!loaded) {
     loaded = (async () => {
-      if (!window.echarts) await loadScript('/vendor/echarts.min.js');
+      await loadECharts();
       const res = await fetch('/vendor/zhejiang.json');
       if (!res.ok) throw new Error(`map data: HTTP ${res.status}`);
       const geo = await res.json();
@@ -65,12 +81,46 @@ export function loadZhejiang() {
 
 let chart = null;
 let observer = null;
+const others = new Set(); // {chart, observer} of drawChart()
 
 export function disposeMap() {
   if (observer) observer.disconnect();
   observer = null;
   if (chart && !chart.isDisposed()) chart.dispose();
   chart = null;
+}
+
+// every chart of the page (the router calls this before drawing a page)
+export function disposeCharts() {
+  disposeMap();
+  for (const o of others) {
+    o.observer.disconnect();
+    if (!o.chart.isDisposed()) o.chart.dispose();
+  }
+  others.clear();
+}
+
+// a figure's value as text, with its unit
+export function fmtFigure(figure, v) {
+  if (typeof v !== 'number') return t('map.no_data');
+  return figure.percent ? fmtPercent(v) : `${fmtNumber(v)} ${t(figure.unit)}`;
+}
+
+// Any other ECharts chart into `el` (option as ECharts takes it); resized
+// with its box, disposed with the page. → the chart, or null when `el` left
+// the document while the library loaded.
+export async function drawChart(el, option) {
+  const echarts = await loadECharts();
+  if (!el.isConnected) return null;
+  const c = echarts.init(el, null, { renderer: 'canvas' });
+  c.setOption(option);
+  const o = { chart: c, observer: new ResizeObserver(() => !c.isDisposed() && c.resize()) };
+  o.observer.observe(el);
+  others.add(o);
+  c.on('finished', () => {
+    el.dataset.chartReady = '1';
+  });
+  return c;
 }
 
 // Draw into `el`. values: Map city code → {value, source}; mark: a city code
@@ -102,7 +152,7 @@ export async function drawMap(el, { figure, values, mark, onPick }) {
         const label = esc(t(figure.label));
         if (typeof d.value !== 'number') return `${esc(p.name)}<br>${label}: ${esc(t('map.no_data'))}`;
         const src = d.source ? ` (${esc(tOr(`source.${d.source}`, d.source))})` : '';
-        return `${esc(p.name)}<br>${label}: ${esc(fmtNumber(d.value))} ${esc(t(figure.unit))}${src}`;
+        return `${esc(p.name)}<br>${label}: ${esc(fmtFigure(figure, d.value))}${src}`;
       },
     },
     visualMap: nums.length
@@ -116,8 +166,8 @@ export async function drawMap(el, { figure, values, mark, onPick }) {
           left: 8,
           bottom: 8,
           itemHeight: small ? 80 : 140,
-          inRange: { color: ['#e0f2f1', '#4db6ac', '#00695c'] },
-          formatter: (v) => fmtNumber(Math.round(v)),
+          inRange: { color: figure.colors || ['#e0f2f1', '#4db6ac', '#00695c'] },
+          formatter: (v) => (figure.percent ? fmtPercent(v, 0) : fmtNumber(Math.round(v))),
           textStyle: { fontSize: small ? 10 : 12 },
         }
       : undefined,
@@ -144,6 +194,7 @@ export async function drawMap(el, { figure, values, mark, onPick }) {
     el.dataset.mapReady = '1';
   });
   el.dataset.mapRegions = String(data.length);
+  el.dataset.mapFigure = figure.key;
   observer = new ResizeObserver(() => chart && !chart.isDisposed() && chart.resize());
   observer.observe(el);
   return { unmatched };

@@ -7,7 +7,7 @@ import { getRegion } from './regions.js';
 import { PAGES } from './roles.js';
 import { problemBox, sourceBadge, levelName, loading } from './ui.js';
 
-function areaLine(me) {
+export function areaLine(me) {
   const path = me.region_path || [];
   return h(
     'p',
@@ -20,7 +20,7 @@ function areaLine(me) {
   );
 }
 
-function upcoming(page) {
+export function upcoming(page) {
   const pillars = PAGES[page].upcoming || [];
   return h(
     'section',

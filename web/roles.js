@@ -4,9 +4,10 @@
 
 export const PAGES = {
   dashboard: { route: '#/dashboard', label: 'nav.dashboard' },
+  facilities: { route: '#/facilities', label: 'nav.facilities' },
   grid: { route: '#/grid', label: 'nav.grid', upcoming: ['community', 'vaccine'] },
   records: { route: '#/records', label: 'nav.records', upcoming: ['queue', 'vaccine', 'community', 'telecare', 'faq'] },
-  hospital: { route: '#/hospital', label: 'nav.hospital', upcoming: ['capacity', 'community', 'supply'] },
+  hospital: { route: '#/hospital', label: 'nav.hospital', upcoming: ['community', 'supply'] },
   clinic: { route: '#/clinic', label: 'nav.clinic', upcoming: ['queue'] },
   pharmacy: { route: '#/pharmacy', label: 'nav.pharmacy', upcoming: ['telecare', 'supply'] },
   insurer: { route: '#/insurer', label: 'nav.insurer', upcoming: ['telecare'] },
@@ -15,8 +16,8 @@ export const PAGES = {
 };
 
 export const ROLE_PAGES = {
-  admin: ['dashboard'],
-  commander: ['dashboard'],
+  admin: ['dashboard', 'facilities'],
+  commander: ['dashboard', 'facilities'],
   hospital: ['hospital'],
   clinic: ['clinic'],
   grid: ['grid'],
@@ -36,6 +37,10 @@ export function homeOf(role) {
   return p ? PAGES[p].route : '#/none';
 }
 
+// pages reached by a link rather than the navigation (#/region/33,
+// #/facility/17), and the page whose role they belong to
+export const DEEP = { region: 'dashboard', facility: 'facilities' };
+
 export function mayOpen(role, page) {
-  return pagesOf(role).includes(page);
+  return pagesOf(role).includes(page) || (DEEP[page] !== undefined && pagesOf(role).includes(DEEP[page]));
 }

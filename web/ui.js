@@ -1,7 +1,9 @@
 // ui.js - pieces every page uses: an API problem shown as a person can act on
-// it, the label that says where a figure comes from, level names.
-import { h } from './dom.js';
+// it, the label that says where a figure comes from, level names, a button
+// that downloads a file from the API.
+import { h, clear } from './dom.js';
 import { t, tOr } from './i18n.js';
+import { download } from './api.js';
 
 // An ApiError as a message box: the server's title and detail (already in the
 // chosen language), the fields it names, and the request id for support.
@@ -63,4 +65,42 @@ export function levelsName(level) {
 
 export function loading() {
   return h('p', { class: 'loading', role: 'status' }, t('common.loading'));
+}
+
+// A link to a file of the API (/capacity/gaps.csv?…): a real link (it can be
+// copied or opened in a tab), but a click fetches it in the page's language
+// and shows a refusal here instead of leaving the page.
+export function downloadLink(path, label, key) {
+  const status = h('span', { class: 'dl-status', 'aria-live': 'polite' });
+  const a = h('a', { class: 'btn small', href: `/api/v1${path}`, dataset: { download: key } }, '⤓ ', label);
+  a.addEventListener('click', async (ev) => {
+    ev.preventDefault();
+    clear(status);
+    a.setAttribute('aria-busy', 'true');
+    try {
+      await download(path);
+    } catch (e) {
+      if (e.status !== 401) status.append(problemBox(e, { compact: true }));
+    } finally {
+      a.removeAttribute('aria-busy');
+    }
+  });
+  return h('span', { class: 'dl' }, a, status);
+}
+
+// met / not_met / unknown / not_applicable as a coloured word
+export function statusChip(status) {
+  return h('span', { class: `status status-${status}`, dataset: { status } }, tOr(`status.${status}`, status));
+}
+
+// a hospital's level, category and role as short tags
+export function facilityTags(f) {
+  if (f.kind && f.kind !== 'hospital') return h('span', { class: 'tags' }, h('span', { class: 'tag' }, tOr(`kind.${f.kind}`, f.kind)));
+  return h(
+    'span',
+    { class: 'tags' },
+    f.level && f.level !== 'none' ? h('span', { class: 'tag' }, tOr(`hlevel.${f.level}`, f.level)) : null,
+    f.category && f.category !== 'none' ? h('span', { class: 'tag' }, tOr(`category.${f.category}`, f.category)) : null,
+    f.role && f.role !== 'none' ? h('span', { class: `tag tag-${f.role}` }, tOr(`hrole.${f.role}`, f.role)) : null,
+  );
 }

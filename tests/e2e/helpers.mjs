@@ -70,6 +70,15 @@ export async function login(page, user, hash = '') {
   await page.waitForSelector('[data-page]:not([data-page="login"])');
 }
 
+// GET an API path with the page's session (as the page itself would), for
+// comparing what a page shows with what the API says → {status, body}
+export async function apiGet(page, path, lang = 'zh-CN') {
+  return page.evaluate(async ([p, l]) => {
+    const r = await fetch(`/api/v1${p}`, { headers: { 'Accept-Language': l }, cache: 'no-store' });
+    return { status: r.status, body: await r.json() };
+  }, [path, lang]);
+}
+
 export async function navItems(page) {
   return page.$$eval('[data-nav]', (els) => els.map((e) => e.dataset.nav));
 }

@@ -7,7 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newPage, closePage, login, navItems, BASE } from './helpers.mjs';
 
-// demo user → [home page, last region name in the header]
+// demo user → [home page, last region name in the header]; commanders and
+// admins also have the facility registry
+const NAV = { admin: ['dashboard', 'facilities'], commander: ['dashboard', 'facilities'] };
 const HOMES = {
   admin: ['dashboard', '浙江省'],
   commander: ['dashboard', '浙江省'],
@@ -36,22 +38,26 @@ for (const [user, [home, regionName]] of Object.entries(HOMES)) {
     const page = await newPage(browser);
     await login(page, user);
     await page.waitForSelector(`[data-page="${home}"]`);
-    assert.deepEqual(await navItems(page), [home]);
+    const role = user.endsWith('commander') ? 'commander' : user;
+    assert.deepEqual(await navItems(page), NAV[role] || [home]);
     const active = await page.$eval('[data-nav][aria-current="page"]', (e) => e.dataset.nav);
     assert.equal(active, home);
     const region = await page.textContent('[data-user-region]');
     assert.ok(region.trim().endsWith(regionName), `header region "${region}" ends with ${regionName}`);
-    const role = user.endsWith('commander') ? 'commander' : user;
     assert.equal(await page.getAttribute('[data-role]', 'data-role'), role);
     if (home !== 'dashboard') {
-      // pages waiting for later pillars say so and show no figures of their own
-      if (home !== 'grid') await page.waitForSelector('[data-not-yet]');
+      // pages waiting for later pillars say so and show no figures of their
+      // own; the hospital's has its report form (capacity pillar)
+      if (home === 'hospital') await page.waitForSelector('[data-report-form]');
+      else if (home !== 'grid') await page.waitForSelector('[data-not-yet]');
       await page.waitForSelector('[data-upcoming] li');
       assert.equal(await page.evaluate(() => typeof window.echarts), 'undefined', 'no map library on this page');
       // another role's page by URL: refused with a message, not shown
       await page.goto(`${BASE}/#/dashboard`);
       await page.waitForSelector('[data-page="not-allowed"]');
       assert.equal(await page.$('[data-map]'), null);
+      await page.goto(`${BASE}/#/facility/1`);
+      await page.waitForSelector('[data-page="not-allowed"]');
     } else {
       await page.waitForSelector('[data-map] .chart');
       await page.goto(`${BASE}/#/grid`);

@@ -26,6 +26,8 @@ test('every string the UI asks for exists', async () => {
   for (const f of files) {
     const src = readFileSync(join(WEB, f), 'utf8');
     for (const m of src.matchAll(/\bt\(\s*'([a-z0-9_.]+)'/gi)) used.add(m[1]);
+    // keys passed around before t() gets them ({key: 'report.err.negative'}, t(cond ? 'a' : 'b'))
+    for (const m of src.matchAll(/'((?:report|reports|cap|facility|facilities|import|hospital)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)'/g)) used.add(m[1]);
   }
   // keys built from data: pages, roles, pillars, levels, sources
   const { PAGES, ROLE_PAGES } = await importWeb('roles.js');
@@ -40,6 +42,17 @@ test('every string the UI asks for exists', async () => {
     used.add(`source.${s}`).add(`source.${s}.long`);
   const { FIGURES } = await importWeb('figures.js');
   for (const f of FIGURES) used.add(f.label).add(f.unit);
+  // the capacity pillar's vocabulary, labelled by keys built from its names
+  const T = await importWeb('terms.js');
+  for (const k of T.KINDS) used.add(`kind.${k}`);
+  for (const k of T.HOSPITAL_LEVELS) used.add(`hlevel.${k}`);
+  for (const k of T.CATEGORIES) used.add(`category.${k}`);
+  for (const k of T.HOSPITAL_ROLES) used.add(`hrole.${k}`);
+  for (const k of T.RULES) used.add(`rule.${k}`);
+  for (const k of T.STATUSES) used.add(`status.${k}`);
+  for (const k of [...T.REPORT_COUNTS, ...T.REPORT_FLAGS, ...T.FACILITY_FIELDS, 'date']) used.add(`field.${k}`);
+  for (const k of T.REPORT_COUNTS) used.add(`reports.col.${k}`);
+  for (const k of ['icu_beds', 'icu_convertible']) used.add(`cap.${k}.gap`);
   const missing = [...used].filter((k) => !(k in zh));
   assert.deepEqual(missing, []);
 });
