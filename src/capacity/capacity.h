@@ -115,8 +115,8 @@ struct cap_facility {
     int64_t id;
     char region[16];
     struct cap_facility_facts facts;
-    char name[256];
-    char address[256];
+    char name[401];    /* up to 100 characters (api.c), 4 bytes each in UTF-8 */
+    char address[801]; /* up to 200 characters */
     char phone[32];
     double lat, lon;
     bool has_geo;

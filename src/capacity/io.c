@@ -155,6 +155,35 @@ static int csv_rows(struct import *im, const char *p, size_t n, struct crest_err
     return CREST_OK;
 }
 
+/* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+ * A CSV saved by Excel in China is often GBK: its Chinese cells would
+ * otherwise vanish (JSON strings are UTF-8) and every row read "required". */
+static bool utf8_valid(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
+        if (!len || i + len > n)
+            return false;
+        uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i + k] & 0x3Fu);
+        }
+        static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 static bool is_xlsx(struct http_req *r)
 {
     const char *ct = http_header(r, "Content-Type");
@@ -291,6 +320,8 @@ void capacity_api_facility_import(struct http_req *r)
         rc = crest_error_field(&err, "file", "required", "import_empty", NULL);
     else if (is_xlsx(r))
         rc = xlsx_read(r->body.p, r->body.n, take_row, &im, &err);
+    else if (!utf8_valid((const unsigned char *)r->body.p, r->body.n))
+        rc = crest_error_field(&err, "file", "format", "import_not_utf8", NULL);
     else
         rc = csv_rows(&im, r->body.p, r->body.n, &err);
     if (rc == CREST_OK && im.too_many) {

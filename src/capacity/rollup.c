@@ -18,7 +18,7 @@
 struct fac_row {
     int64_t id;
     char region[16];
-    char name[128];
+    char name[401]; /* a whole facility name (100 characters) */
     struct cap_facility_facts facts;
     bool has_report;
     struct cap_report rep;

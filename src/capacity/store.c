@@ -116,6 +116,15 @@ int capacity_report_put(struct db_conn *c, const struct cap_facility *f, const s
                         int64_t if_match, int64_t user_id, int64_t *version_out,
                         int64_t *current_version, struct crest_error *err)
 {
+    /* PostgreSQL runs writers side by side: lock the facility so that of two
+     * concurrent reports for one date the second reads the first (this
+     * statement waits, the next one sees the commit) and gets the 409 or 412
+     * with the current version a later request would get, not a bare unique
+     * violation or a stale ETag. SQLite has one writer at a time anyway. */
+    if (db_conn_kind(c) == DB_PG &&
+        db_exec(c, err, NULL, "SELECT id FROM facilities WHERE id = ? FOR UPDATE", "i", f->id) !=
+            CREST_OK)
+        return err->code;
     struct db_stmt *st = db_query(c, err,
                                   "SELECT id, version FROM capacity_reports WHERE facility_id = ? "
                                   "AND date = ? AND superseded = 0",

@@ -152,6 +152,8 @@ static const struct msg msgs[] = {
     {"import_missing_column", "缺少必需的列（%s）", "A required column is missing (%s)"},
     {"import_csv_malformed", "CSV 格式错误（第 %s 行附近），请检查引号",
      "Malformed CSV near line %s; check the quotes"},
+    {"import_not_utf8", "文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8”",
+     "The file is not UTF-8 text: save it as \"CSV UTF-8\""},
     {"import_too_many_rows", "一次最多导入 %s 行，请分批",
      "At most %s rows per import; split the file"},
     {"import_duplicate_row", "与第 %s 行重复", "Duplicates row %s"},
