@@ -463,6 +463,8 @@ static int report_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
         crest_error_field(err, "facility", "kind", "cap_not_hospital", NULL);
         return err->code;
     }
+    if (!f.active) /* a closed hospital's beds must not reappear in the totals */
+        return crest_error_set(err, CREST_CONFLICT, "cap_facility_inactive", NULL);
     char today[11];
     capacity_today(c, today);
     int64_t ahead;

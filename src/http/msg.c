@@ -118,6 +118,8 @@ static const struct msg msgs[] = {
     {"cap_latlon_pair", "经度和纬度要一起填写", "Latitude and longitude go together"},
     {"cap_facility_not_found", "没有这个机构，或不在您的管辖范围内",
      "No such facility, or it is outside your area"},
+    {"cap_facility_inactive", "该机构已停用，不再接收上报；如已恢复，请先重新启用",
+     "This facility is deactivated and takes no reports; reactivate it first"},
     {"cap_not_hospital", "只有医院上报床位", "Only hospitals report beds"},
     {"cap_occupied_gt_open", "在用床位不能多于开放床位", "Occupied beds cannot exceed open beds"},
     {"cap_icu_gt_beds", "ICU 床位不能多于开放床位", "ICU beds cannot exceed open beds"},
