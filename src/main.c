@@ -237,7 +237,6 @@ static bool sqlite_missing(const char *db)
     return true;
 }
 
-
 static int housekeep(struct db_conn *c, void *arg, struct crest_error *err)
 {
     (void)arg;

@@ -45,7 +45,7 @@ struct auth_user {
     int64_t id;
     char username[64];
     enum role role;
-    char scope[32]; /* region code prefix; "" is never valid: admin gets "33"… */
+    char scope[32];      /* region code prefix; "" is never valid: admin gets "33"… */
     int64_t facility_id; /* hospital, clinic, pharmacy…: their own facility; 0 = none */
     bool via_cookie;
     char csrf[33];
@@ -107,8 +107,8 @@ struct http_req {
 typedef void (*http_handler)(struct http_req *r);
 
 /* Route flags */
-#define HTTP_PUBLIC 1u /* no session needed */
-#define HTTP_NOCSRF 2u /* a write that needs no CSRF token (login) */
+#define HTTP_PUBLIC 1u  /* no session needed */
+#define HTTP_NOCSRF 2u  /* a write that needs no CSRF token (login) */
 #define HTTP_BIGBODY 4u /* a file upload: body limit HTTP_BIGBODY_MAX instead of body_max */
 #define HTTP_BIGBODY_MAX ((size_t)32 << 20)
 
