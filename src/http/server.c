@@ -7,11 +7,20 @@
  * here (CONNECTION_TIMEOUT; a Content-Length over the limit gets 413 before the
  * body is read; a body that grows past it while streaming gets 413 too), and a
  * request with conflicting Content-Length headers is refused (smuggling).
+ *
+ * Writes do not run on libmicrohttpd's few workers: a write waits for its
+ * group commit's fsync, and a worker blocked there serves nobody else, so no
+ * more than `threads` writes could ever share a commit. A write's connection
+ * is suspended and its request handed to a pool of WRITE_THREADS threads that
+ * may block; the finished request is resumed and its answer sent by the
+ * worker. Reads stay on the workers: they do not wait for the disk.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +31,18 @@
 #include "../base/util.h"
 #include "http.h"
 
+/* Up to this many writes wait for a commit at once (and so may share one):
+ * one per connection of a busy front end. Idle threads cost a stack mapping. */
+#define WRITE_THREADS 64
+
+/* A request as the server allocates it: the handlers' part first, so that a
+ * struct http_req * is also a struct req_box *. */
+struct req_box {
+    struct http_req r;
+    struct req_box *next; /* in the write queue */
+    bool dispatched;      /* answered by a write thread: send it on resume */
+};
+
 struct http_server {
     struct http_config cfg;
     struct db *db;
@@ -29,6 +50,15 @@ struct http_server {
     int nroutes;
     struct MHD_Daemon *d;
     int port;
+    /* the write pool; wmu guards the queue, winflight and wstop */
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;   /* work queued, or stopping */
+    pthread_cond_t widle; /* winflight fell to 0 */
+    struct req_box *whead, *wtail;
+    int winflight; /* suspended, not yet resumed */
+    bool wstop;
+    pthread_t wth[WRITE_THREADS];
+    int nwth;
 };
 
 static atomic_uint_fast64_t rid_counter;
@@ -488,7 +518,8 @@ static void dispatch(struct http_req *r)
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct http_server *s = cls;
-    struct http_req *r = xcalloc(1, sizeof *r);
+    _Static_assert(offsetof(struct req_box, r) == 0, "free(r) frees the box");
+    struct http_req *r = &((struct req_box *)xcalloc(1, sizeof(struct req_box)))->r;
     r->srv = s;
     r->conn = conn;
     arena_init(&r->arena);
@@ -569,6 +600,75 @@ static enum MHD_Result send_reply(struct http_req *r)
     return ok;
 }
 
+/* ---- the write pool ---- */
+
+/* Suspend r's connection and queue r for a write thread; false when the pool
+ * is stopping (the caller then answers r itself). Suspending comes first, so
+ * that a write thread never resumes a connection that is not suspended yet. */
+static bool pool_submit(struct http_server *s, struct req_box *b)
+{
+    pthread_mutex_lock(&s->wmu);
+    bool ok = s->nwth > 0 && !s->wstop;
+    if (ok)
+        s->winflight++;
+    pthread_mutex_unlock(&s->wmu);
+    if (!ok)
+        return false;
+    MHD_suspend_connection(b->r.conn);
+    pthread_mutex_lock(&s->wmu);
+    b->next = NULL;
+    if (s->wtail)
+        s->wtail->next = b;
+    else
+        s->whead = b;
+    s->wtail = b;
+    pthread_cond_signal(&s->wcv);
+    pthread_mutex_unlock(&s->wmu);
+    return true;
+}
+
+static void *pool_main(void *arg)
+{
+    struct http_server *s = arg;
+    pthread_mutex_lock(&s->wmu);
+    for (;;) {
+        while (!s->whead && !s->wstop)
+            pthread_cond_wait(&s->wcv, &s->wmu);
+        if (!s->whead)
+            break;
+        struct req_box *b = s->whead;
+        s->whead = b->next;
+        if (!s->whead)
+            s->wtail = NULL;
+        pthread_mutex_unlock(&s->wmu);
+        dispatch(&b->r);
+        struct MHD_Connection *conn = b->r.conn;
+        b->dispatched = true;
+        MHD_resume_connection(conn); /* b belongs to the worker from here on */
+        pthread_mutex_lock(&s->wmu);
+        if (--s->winflight == 0)
+            pthread_cond_broadcast(&s->widle);
+    }
+    pthread_mutex_unlock(&s->wmu);
+    return NULL;
+}
+
+/* Answer every queued write, then end the threads: MHD_stop_daemon() must not
+ * find a suspended connection. Writes that arrive meanwhile run inline. */
+static void pool_stop(struct http_server *s)
+{
+    pthread_mutex_lock(&s->wmu);
+    int n = s->nwth;
+    s->wstop = true;
+    while (s->winflight > 0)
+        pthread_cond_wait(&s->widle, &s->wmu);
+    pthread_cond_broadcast(&s->wcv);
+    s->nwth = 0;
+    pthread_mutex_unlock(&s->wmu);
+    for (int i = 0; i < n; i++)
+        pthread_join(s->wth[i], NULL);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -617,7 +717,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (((struct req_box *)r)->dispatched) /* resumed: a write thread answered it */
+        return send_reply(r);
     if (r->status) /* already answered (413 on the first call) */
+        return MHD_YES;
+    if (is_write(r->method) && pool_submit(s, (struct req_box *)r))
         return MHD_YES;
     dispatch(r);
     return send_reply(r);
@@ -657,6 +761,9 @@ struct http_server *http_server_new(const struct http_config *cfg, struct db *db
     s->db = db;
     s->routes = routes;
     s->nroutes = nroutes;
+    pthread_mutex_init(&s->wmu, NULL);
+    pthread_cond_init(&s->wcv, NULL);
+    pthread_cond_init(&s->widle, NULL);
     return s;
 }
 
@@ -670,16 +777,26 @@ int http_server_start(struct http_server *s, struct crest_error *err)
     if (inet_pton(AF_INET, s->cfg.listen_host, &sa.sin_addr) != 1)
         return crest_error_set(err, CREST_INVALID, "listen", "cannot parse listen address %s",
                                s->cfg.listen_host);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+    /* the write threads first: the first request may be a write */
+    s->wstop = false;
+    for (s->nwth = 0; s->nwth < WRITE_THREADS; s->nwth++)
+        if (pthread_create(&s->wth[s->nwth], NULL, pool_main, s) != 0)
+            break; /* fewer threads: writes still work, in smaller commits */
+    if (!s->nwth)
+        LOG_WARN("msg=\"no write threads: writes run on the workers\"");
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     s->d = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)s->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT, 4000u,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
-    if (!s->d)
+    if (!s->d) {
+        pool_stop(s);
         return crest_error_set(err, CREST_IO, "listen", "cannot listen on %s:%d (in use?)",
                                s->cfg.listen_host, s->cfg.port);
+    }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : s->cfg.port;
     return CREST_OK;
@@ -692,6 +809,7 @@ int http_server_port(struct http_server *s)
 
 void http_server_stop(struct http_server *s)
 {
+    pool_stop(s);
     if (s->d)
         MHD_stop_daemon(s->d);
     s->d = NULL;
@@ -702,5 +820,8 @@ void http_server_free(struct http_server *s)
     if (!s)
         return;
     http_server_stop(s);
+    pthread_mutex_destroy(&s->wmu);
+    pthread_cond_destroy(&s->wcv);
+    pthread_cond_destroy(&s->widle);
     free(s);
 }
