@@ -1,6 +1,7 @@
 /* csv.c - RFC 4180 reader; see csv.h. */
 #include "csv.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "err.h"
@@ -87,4 +88,21 @@ int csv_next(struct csv *c)
         if (inscratch[i])
             c->f[i].p = c->scratch.p ? c->scratch.p + off[i] : "";
     return 1;
+}
+
+void csv_write_field(struct buf *b, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+    if (quote || formula)
+        buf_puts(b, "\"");
+    if (formula)
+        buf_puts(b, "'");
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            buf_puts(b, "\"");
+        buf_append(b, p, 1);
+    }
+    if (quote || formula)
+        buf_puts(b, "\"");
 }

@@ -28,4 +28,9 @@ void csv_init(struct csv *c, const char *data, size_t n);
 int csv_next(struct csv *c);
 void csv_cleanup(struct csv *c);
 
+/* Append s to b as one CSV field: quoted when it holds a comma, quote or
+ * line break; a leading = + - @ is prefixed with ' inside quotes, so a
+ * spreadsheet shows the text instead of running it as a formula. */
+void csv_write_field(struct buf *b, const char *s);
+
 #endif

@@ -293,16 +293,8 @@ void capacity_api_facility_update(struct http_req *r)
         http_reply_problem(r, CREST_NOTFOUND, "cap_facility_not_found");
         return;
     }
-    a.if_match = http_if_match(r);
-    if (a.if_match == -1) {
-        http_reply_problem(r, CREST_PRECOND_REQ, "precondition_required");
+    if (!http_require_if_match(r, &a.if_match))
         return;
-    }
-    if (a.if_match == -2) {
-        crest_error_field(&err, "If-Match", "format", "if_match_invalid", NULL);
-        http_reply_error(r, &err);
-        return;
-    }
     http_write(r, update_fn, &a);
 }
 
@@ -330,34 +322,12 @@ void capacity_api_facility_get(struct http_req *r)
     http_reply_json(r, 200, capacity_facility_json(&f));
 }
 
-/* The region a list or roll-up is about: ?region= (normalised, in scope) or
- * the caller's scope. False after replying with the error. */
-static bool query_region(struct http_req *r, char out[REGION_CODE_MAX])
-{
-    const char *q = http_query(r, "region");
-    if (!q || !q[0]) {
-        str_copy(out, REGION_CODE_MAX, r->user.scope);
-        return true;
-    }
-    struct crest_error err;
-    crest_error_clear(&err);
-    if (region_code_normalize(q, out, "region", &err) != CREST_OK) {
-        http_reply_error(r, &err);
-        return false;
-    }
-    if (!auth_in_scope(&r->user, out)) {
-        http_reply_problem(r, CREST_NOTFOUND, "region_not_found");
-        return false;
-    }
-    return true;
-}
-
 void capacity_api_facility_list(struct http_req *r)
 {
     struct crest_error err;
     crest_error_clear(&err);
     char region[REGION_CODE_MAX], upper[20];
-    if (!query_region(r, region))
+    if (!region_api_param(r, region))
         return;
     capacity_prefix_upper(region, upper);
     int64_t after = 0, limit = 100;

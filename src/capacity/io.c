@@ -353,23 +353,6 @@ void capacity_api_facility_import(struct http_req *r)
 
 /* ---- export ---- */
 
-static void csv_cell(struct buf *b, const char *s)
-{
-    bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
-    if (quote || formula)
-        buf_puts(b, "\"");
-    if (formula)
-        buf_puts(b, "'");
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            buf_puts(b, "\"");
-        buf_append(b, p, 1);
-    }
-    if (quote || formula)
-        buf_puts(b, "\"");
-}
-
 void capacity_api_facility_export(struct http_req *r)
 {
     struct crest_error err;
@@ -412,7 +395,7 @@ void capacity_api_facility_export(struct http_req *r)
             xlsx_out_str(x, 0, k, h);
         else {
             buf_puts(&b, k ? "," : "");
-            csv_cell(&b, h);
+            csv_write_field(&b, h);
         }
     }
     if (!x)
@@ -444,7 +427,7 @@ void capacity_api_facility_export(struct http_req *r)
                     xlsx_out_str(x, row, k, v ? v : "");
             } else {
                 buf_puts(&b, k ? "," : "");
-                csv_cell(&b, v ? v : "");
+                csv_write_field(&b, v ? v : "");
             }
         }
         if (!x)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/csv.h"
 #include "../base/str.h"
 #include "../base/validate.h"
 #include "../base/xlsx.h"
@@ -284,19 +285,8 @@ static bool load_for(struct http_req *r, struct rollup *u)
     memset(u, 0, sizeof *u);
     struct crest_error err;
     crest_error_clear(&err);
-    const char *q = http_query(r, "region");
-    if (q && q[0]) {
-        if (region_code_normalize(q, u->region, "region", &err) != CREST_OK) {
-            http_reply_error(r, &err);
-            return false;
-        }
-    } else {
-        str_copy(u->region, sizeof u->region, r->user.scope);
-    }
-    if (!auth_in_scope(&r->user, u->region) || r->user.role == ROLE_HOSPITAL) {
-        http_reply_problem(r, CREST_NOTFOUND, "region_not_found");
+    if (!region_api_param(r, u->region))
         return false;
-    }
     const char *date = http_query(r, "date");
     if (date && !validate_date(date)) {
         crest_error_field(&err, "date", "format", "field_date", NULL);
@@ -389,24 +379,6 @@ void capacity_api_compliance(struct http_req *r)
     http_reply_json(r, 200, j);
 }
 
-static void csv_field(struct buf *b, const char *s)
-{
-    bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    /* a leading = + - @ would be a formula in a spreadsheet: neutralise it */
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
-    if (quote || formula)
-        buf_puts(b, "\"");
-    if (formula)
-        buf_puts(b, "'");
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            buf_puts(b, "\"");
-        buf_append(b, p, 1);
-    }
-    if (quote || formula)
-        buf_puts(b, "\"");
-}
-
 void capacity_api_gaps_csv(struct http_req *r)
 {
     struct rollup u;
@@ -431,9 +403,9 @@ void capacity_api_gaps_csv(struct http_req *r)
             if (x->status != CAP_NOT_MET)
                 continue;
             char num[96];
-            csv_field(&b, f->region);
+            csv_write_field(&b, f->region);
             buf_printf(&b, ",%lld,", (long long)f->id);
-            csv_field(&b, f->name);
+            csv_write_field(&b, f->name);
             buf_printf(&b, ",%s,%s,%s,%s,", cap_level_name(f->facts.level),
                        cap_category_name(f->facts.category), cap_role_name(f->facts.role),
                        cap_rule_name((enum cap_rule)k));
@@ -456,19 +428,8 @@ void capacity_api_timeseries(struct http_req *r)
     struct crest_error err;
     crest_error_clear(&err);
     char region[REGION_CODE_MAX], upper[20];
-    const char *q = http_query(r, "region");
-    if (q && q[0]) {
-        if (region_code_normalize(q, region, "region", &err) != CREST_OK) {
-            http_reply_error(r, &err);
-            return;
-        }
-    } else {
-        str_copy(region, sizeof region, r->user.scope);
-    }
-    if (!auth_in_scope(&r->user, region) || r->user.role == ROLE_HOSPITAL) {
-        http_reply_problem(r, CREST_NOTFOUND, "region_not_found");
+    if (!region_api_param(r, region))
         return;
-    }
     const char *from = http_query(r, "from"), *to = http_query(r, "to");
     if (from && !validate_date(from))
         crest_error_field(&err, "from", "format", "field_date", NULL);

@@ -151,6 +151,9 @@ void http_write(struct http_req *r, http_write_fn fn, void *arg);
 
 /* Parse `If-Match: "N"` (or W/"N", or N); -1 when absent, -2 when malformed. */
 int64_t http_if_match(struct http_req *r);
+/* For an update: the If-Match version in *out, or false after replying 428
+ * (absent) or 422 naming If-Match (malformed). */
+bool http_require_if_match(struct http_req *r, int64_t *out);
 
 struct db *http_db(struct http_req *r);
 const struct http_config *http_cfg(struct http_req *r);

@@ -162,6 +162,23 @@ int64_t http_if_match(struct http_req *r)
     return v;
 }
 
+bool http_require_if_match(struct http_req *r, int64_t *out)
+{
+    *out = http_if_match(r);
+    if (*out == -1) {
+        http_reply_problem(r, CREST_PRECOND_REQ, "precondition_required");
+        return false;
+    }
+    if (*out == -2) {
+        struct crest_error err;
+        crest_error_clear(&err);
+        crest_error_field(&err, "If-Match", "format", "if_match_invalid", NULL);
+        http_reply_error(r, &err);
+        return false;
+    }
+    return true;
+}
+
 /* ---- replies ---- */
 
 void http_reply_text(struct http_req *r, int status, const char *ctype, const char *body, size_t n)

@@ -19,6 +19,28 @@ static void audit_of(struct http_req *r, struct audit_entry *e, const char *acti
                               code,       r->addr};
 }
 
+/* The region a list or roll-up is about: ?region= (normalised, in scope) or
+ * the caller's scope. False after replying with the error. */
+bool region_api_param(struct http_req *r, char out[REGION_CODE_MAX])
+{
+    const char *q = http_query(r, "region");
+    if (!q || !q[0]) {
+        str_copy(out, REGION_CODE_MAX, r->user.scope);
+        return true;
+    }
+    struct crest_error err;
+    crest_error_clear(&err);
+    if (region_code_normalize(q, out, "region", &err) != CREST_OK) {
+        http_reply_error(r, &err);
+        return false;
+    }
+    if (!auth_in_scope(&r->user, out)) {
+        http_reply_problem(r, CREST_NOTFOUND, "region_not_found");
+        return false;
+    }
+    return true;
+}
+
 void region_api_get(struct http_req *r)
 {
     struct crest_error err;
@@ -232,16 +254,8 @@ void region_api_update(struct http_req *r)
         http_reply_error(r, &err);
         return;
     }
-    a.if_match = http_if_match(r);
-    if (a.if_match == -1) {
-        http_reply_problem(r, CREST_PRECOND_REQ, "precondition_required");
+    if (!http_require_if_match(r, &a.if_match))
         return;
-    }
-    if (a.if_match == -2) {
-        crest_error_field(&err, "If-Match", "format", "if_match_invalid", NULL);
-        http_reply_error(r, &err);
-        return;
-    }
     struct jdec d;
     if (jdec_begin(&d, r->body.p, r->body.n, &err) == CREST_OK) {
         a.name = jdec_str(&d, "name", false, 1, 64);

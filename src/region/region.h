@@ -62,6 +62,10 @@ int region_insert(struct db_conn *c, const struct region_row *r, struct crest_er
 json_t *region_to_json(const struct region_row *r);
 
 /* api.c */
+/* The region a list or roll-up is about: ?region= (normalised, in the
+ * caller's scope) or the caller's scope. False after replying 422 (malformed)
+ * or 404 (outside the scope, like a missing region). */
+bool region_api_param(struct http_req *r, char out[REGION_CODE_MAX]);
 void region_api_get(struct http_req *r);
 void region_api_create(struct http_req *r);
 void region_api_update(struct http_req *r);
