@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../base/util.h"
+#include "../db/audit.h"
 
 bool user_name_valid(const char *s)
 {
@@ -37,6 +38,15 @@ static int region_exists(struct db_conn *c, const char *code, struct crest_error
     return r;
 }
 
+/* Accounts are managed from the command line: the audit row names the
+ * account and says it came from there. */
+static int audit_cli(struct db_conn *c, const char *action, const char *name, const char *region,
+                     struct crest_error *err)
+{
+    struct audit_entry e = {0, "-", "cli", action, "user", name, region, "cli"};
+    return audit_append(c, &e, err);
+}
+
 struct add_arg {
     const char *name, *scope, *pwhash;
     enum role role;
@@ -65,7 +75,9 @@ static int add_fn(struct db_conn *c, void *arg, struct crest_error *err)
     db_finalize(st);
     if (r < 0 && err->code == CREST_CONFLICT)
         return crest_error_field(err, "username", "exists", "conflict_exists", NULL);
-    return r == 1 ? CREST_OK : err->code;
+    if (r != 1)
+        return err->code;
+    return audit_cli(c, "create", a->name, a->scope, err);
 }
 
 int user_add(struct db *db, const char *name, const char *role, const char *scope,
@@ -133,9 +145,12 @@ static int pw_fn(struct db_conn *c, void *arg, struct crest_error *err)
     if (n == 0)
         return crest_error_field(err, "username", "unknown", "not_found", NULL);
     /* a new password or a disabled account ends every open session */
-    return db_exec(c, err, NULL,
-                   "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)",
-                   "s", a->name);
+    rc = db_exec(c, err, NULL,
+                 "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)",
+                 "s", a->name);
+    if (rc)
+        return rc;
+    return audit_cli(c, a->disable ? "disable" : "passwd", a->name, "", err);
 }
 
 int user_passwd(struct db *db, const char *name, const char *password, struct crest_error *err)
