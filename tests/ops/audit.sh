@@ -85,7 +85,7 @@ eq "100 grids written through the API" 100 "$(wc -l <"$TEST_TMP/load/acked" | tr
 crest_stop
 
 ROWS=$(sqlite3 -batch "$DB" "SELECT count(*) FROM audit")
-eq "every write left an audit row (demo + login + 100 grids)" 102 "$ROWS"
+eq "every write left an audit row (demo + user add + login + 100 grids)" 103 "$ROWS"
 rc=0
 out=$("$CREST_BIN" audit verify --db "$DB" 2>&1) || rc=$?
 echo "# $out"
