@@ -106,3 +106,29 @@ crest_stop() {
 crest_user() {
     printf '%s\n' "$4" | "$CREST_BIN" user add "$1" --role "$2" --scope "$3" --db "$5" 2>/dev/null
 }
+
+# ---- assertions for the shell tests (ops/): one line each, a summary at the end
+PASS=0
+FAIL=0
+ok() {
+    echo "ok - $1"
+    PASS=$((PASS + 1))
+}
+bad() {
+    echo "FAIL - $1"
+    FAIL=$((FAIL + 1))
+}
+# check DESCRIPTION COMMAND…: passes when the command succeeds
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+# eq DESCRIPTION EXPECTED ACTUAL
+eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (expected '$2', got '$3')"; fi
+}
+# has DESCRIPTION PATTERN TEXT: the text matches the grep pattern
+has() {
+    if grep -q -- "$2" <<<"$3"; then ok "$1"; else bad "$1 (no '$2' in: $3)"; fi
+}

@@ -14,20 +14,7 @@ source "$HERE/../lib.sh"
 PY=/usr/bin/python3 # Debian's; the first python3 on PATH is another one
 LOAD="$HERE/load.py"
 PASSWORD='audit-test-password-1'
-PASS=0
-FAIL=0
 
-ok() {
-    echo "ok - $1"
-    PASS=$((PASS + 1))
-}
-bad() {
-    echo "FAIL - $1"
-    FAIL=$((FAIL + 1))
-}
-eq() {
-    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (expected '$2', got '$3')"; fi
-}
 
 # recompute_hash DB ID: print the hash crest would give row ID as it is now
 # (same recipe as src/db/audit.c: the columns unit-separated, then sha256)

@@ -19,25 +19,7 @@ source "$HERE/../lib.sh"
 PY=/usr/bin/python3 # Debian's; the first python3 on PATH is another one
 LOAD="$HERE/load.py"
 PASSWORD='backup-test-password-1'
-PASS=0
-FAIL=0
 
-ok() {
-    echo "ok - $1"
-    PASS=$((PASS + 1))
-}
-bad() {
-    echo "FAIL - $1"
-    FAIL=$((FAIL + 1))
-}
-check() {
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else bad "$what"; fi
-}
-eq() {
-    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (expected '$2', got '$3')"; fi
-}
 lines() { wc -l <"$1" | tr -d ' '; }
 json_field() { "$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$1" "$2"; }
 

@@ -17,27 +17,7 @@ PY=/usr/bin/python3 # Debian's; the first python3 on PATH is another one
 LOAD="$HERE/load.py"
 PASSWORD='crash-test-password-1'
 CONNS=8
-PASS=0
-FAIL=0
 
-ok() {
-    echo "ok - $1"
-    PASS=$((PASS + 1))
-}
-bad() {
-    echo "FAIL - $1"
-    FAIL=$((FAIL + 1))
-}
-# check DESCRIPTION COMMAND…: one assertion
-check() {
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else bad "$what"; fi
-}
-# eq DESCRIPTION EXPECTED ACTUAL
-eq() {
-    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (expected '$2', got '$3')"; fi
-}
 
 # sql STATEMENT: run against the current backend, print rows one per line
 sql() {

@@ -10,18 +10,6 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
 source "$HERE/../lib.sh"
-PASS=0
-FAIL=0
-ok() {
-    echo "ok - $1"
-    PASS=$((PASS + 1))
-}
-bad() {
-    echo "FAIL - $1"
-    FAIL=$((FAIL + 1))
-}
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (expected '$2', got '$3')"; fi; }
-has() { if grep -q -- "$2" <<<"$3"; then ok "$1"; else bad "$1 (no '$2' in: $3)"; fi; }
 
 DB="$TEST_TMP/users.db"
 "$CREST_BIN" demo --db "$DB" --scale 0.01 >/dev/null 2>&1
