@@ -154,9 +154,13 @@ static const char capacity_v3[] =
     "AND r.date = (SELECT max(x.date) FROM capacity_reports x WHERE x.facility_id = "
     "r.facility_id AND x.superseded = 0);";
 
+/* An idempotent replay also repeats Location and ETag. */
+static const char core_v4[] = "ALTER TABLE idempotency ADD COLUMN headers TEXT;";
+
 const struct db_migration db_migrations[] = {
     {1, "core: regions, users, sessions, audit, idempotency", core_v1},
     {2, "capacity: facilities, capacity_reports, settings", capacity_v2},
     {3, "capacity: facilities by kind and region", capacity_v3},
+    {4, "core: idempotency replays headers", core_v4},
     {0, NULL, NULL},
 };

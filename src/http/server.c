@@ -306,6 +306,38 @@ struct write_ctx {
     char req_hash[65];
 };
 
+/* An idempotent replay answers exactly as the first time: status, type,
+ * body, and the headers that point at what was made (Location, ETag), kept
+ * as "Name\tvalue\n" lines. */
+#define IDEM_TTL_MS ((int64_t)24 * 3600 * 1000)
+
+static char *saved_headers(struct http_req *r)
+{
+    struct buf b;
+    buf_init(&b, 8192);
+    for (int i = 0; i < r->nheaders; i++)
+        if (!strcasecmp(r->hname[i], "Location") || !strcasecmp(r->hname[i], "ETag"))
+            buf_printf(&b, "%s\t%s\n", r->hname[i], r->hval[i]);
+    size_t n;
+    char *s = buf_steal(&b, &n);
+    char *out = arena_strndup(&r->arena, s, n);
+    free(s);
+    return out;
+}
+
+static void replay_headers(struct http_req *r, const char *saved)
+{
+    struct str rest = str_of(saved), line;
+    while (rest.p && rest.n) {
+        rest = str_cut(rest, '\n', &line);
+        struct str name;
+        struct str val = str_cut(line, '\t', &name);
+        if (name.n && val.p)
+            http_add_header(r, arena_strndup(&r->arena, name.p, name.n),
+                            arena_strndup(&r->arena, val.p, val.n));
+    }
+}
+
 static int write_wrap(struct db_conn *c, void *arg, struct crest_error *err)
 {
     struct write_ctx *w = arg;
@@ -314,9 +346,9 @@ static int write_wrap(struct db_conn *c, void *arg, struct crest_error *err)
     if (r->idem_key) {
         struct db_stmt *st = db_query(
             c, err,
-            "SELECT status, content_type, body, req_hash FROM idempotency WHERE user_id = ? AND "
-            "idem_key = ?",
-            "is", r->user.id, r->idem_key);
+            "SELECT status, content_type, body, req_hash, headers FROM idempotency WHERE user_id = "
+            "? AND idem_key = ? AND created_ms > ?",
+            "isi", r->user.id, r->idem_key, util_now_ms() - IDEM_TTL_MS);
         if (!st)
             return err->code;
         int rc = db_step(st, err);
@@ -330,6 +362,7 @@ static int write_wrap(struct db_conn *c, void *arg, struct crest_error *err)
             r->ctype = arena_strdup(&r->arena, db_col_text(st, 1));
             buf_reset(&r->resp);
             buf_puts(&r->resp, body ? body : "");
+            replay_headers(r, db_col_text(st, 4));
             r->replayed = true;
             db_finalize(st);
             return CREST_OK;
@@ -342,14 +375,25 @@ static int write_wrap(struct db_conn *c, void *arg, struct crest_error *err)
     int rc = w->fn(c, r, w->arg, err);
     if (rc != CREST_OK || !r->idem_key)
         return rc;
-    return db_exec(c, err, NULL,
-                   "INSERT INTO idempotency (user_id, idem_key, method, path, req_hash, status, "
-                   "content_type, body, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "issssissi", r->user.id, r->idem_key, r->method, r->path, w->req_hash,
-                   (int64_t)r->status, r->ctype, r->resp.p ? r->resp.p : "",
-                   util_now_ms()) == CREST_OK
-               ? CREST_OK
-               : err->code;
+    /* A record past its 24 h is replaced. A fresh one means a concurrent
+     * twin of this request committed first (PostgreSQL): nothing changes,
+     * and the conflict rolls this attempt back so http_write replays the
+     * twin's answer instead of creating a second row. */
+    int64_t changed = 0;
+    int rc2 = db_exec(c, err, &changed,
+                      "INSERT INTO idempotency (user_id, idem_key, method, path, req_hash, "
+                      "status, content_type, body, created_ms, headers) VALUES (?, ?, ?, ?, ?, ?, "
+                      "?, ?, ?, ?) ON CONFLICT (user_id, idem_key) DO UPDATE SET method = "
+                      "excluded.method, path = excluded.path, req_hash = excluded.req_hash, status "
+                      "= excluded.status, content_type = excluded.content_type, body = "
+                      "excluded.body, created_ms = excluded.created_ms, headers = "
+                      "excluded.headers WHERE idempotency.created_ms <= ?",
+                      "issssissisi", r->user.id, r->idem_key, r->method, r->path, w->req_hash,
+                      (int64_t)r->status, r->ctype, r->resp.p ? r->resp.p : "", util_now_ms(),
+                      saved_headers(r), util_now_ms() - IDEM_TTL_MS);
+    if (rc2 == CREST_OK && changed == 0)
+        return crest_error_set(err, CREST_CONFLICT, "conflict_exists", "idempotency key raced");
+    return rc2;
 }
 
 void http_write(struct http_req *r, http_write_fn fn, void *arg)

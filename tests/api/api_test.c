@@ -1440,6 +1440,15 @@ static void t_idempotency(void)
     header(&r2, "Content-Type", ct2, sizeof ct2);
     if (strcmp(ct1, ct2) != 0)
         fail("replay Content-Type '%s', first '%s'", ct2, ct1);
+    /* what was made is found the same way from either answer */
+    static const char *const same[] = {"Location", "ETag"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char h1[256] = "", h2[256] = "";
+        if (!header(&r1, same[i], h1, sizeof h1))
+            fail("the first answer has no %s", same[i]);
+        else if (!header(&r2, same[i], h2, sizeof h2) || strcmp(h1, h2) != 0)
+            fail("replay %s '%s', first '%s'", same[i], h2, h1);
+    }
     resp_free(&r1);
     resp_free(&r2);
     if (count_children("330106004", "330106004940") != 1)
