@@ -25,6 +25,7 @@ static const struct msg msgs[] = {
     {"title_forbidden", "无权执行此操作", "You are not allowed to do this"},
     {"title_throttled", "尝试次数过多", "Too many attempts"},
     {"title_precondition_required", "缺少版本号", "A version is required"},
+    {"title_method_not_allowed", "不支持此请求方法", "Method not allowed"},
     {"title_internal", "服务器内部错误", "Internal server error"},
     {"title_db", "数据库错误", "Database error"},
     {"title_io", "存储错误", "Storage error"},

@@ -241,10 +241,12 @@ static void problem(struct http_req *r, const struct crest_error *e, int status_
         strcmp(e->fields[0].field, "body") == 0)
         status = 400;
     char title_key[48], text[512];
-    snprintf(title_key, sizeof title_key, "title_%s", crest_err_name(code));
+    /* 405 has no crest_err of its own: name it, rather than "invalid fields" */
+    const char *kind = status == 405 ? "method_not_allowed" : crest_err_name(code);
+    snprintf(title_key, sizeof title_key, "title_%s", kind);
     json_t *j = json_object();
     char type[64];
-    snprintf(type, sizeof type, "urn:crest:problem:%s", crest_err_name(code));
+    snprintf(type, sizeof type, "urn:crest:problem:%s", kind);
     json_object_set_new(j, "type", json_string(type));
     json_object_set_new(j, "title", json_string(msg_text(r->lang, title_key)));
     json_object_set_new(j, "status", json_integer(status));

@@ -1816,8 +1816,12 @@ static void t_headers_and_routing(void)
         begin("%s %s: 405 problem+json with Allow listing %s", wrong[i].method, wrong[i].path,
               wrong[i].allow);
         http(&r, wrong[i].method, wrong[i].path, NULL, H(ADMIN->bearer));
-        if (exp_problem(&r, 405, NULL, "method_not_allowed"))
+        if (exp_problem(&r, 405, NULL, "method_not_allowed")) {
             exp_header_has(&r, "Allow", wrong[i].allow);
+            if (strcmp(jstr(r.json, "type"), "urn:crest:problem:method_not_allowed") != 0)
+                fail("405 type '%s', want urn:crest:problem:method_not_allowed",
+                     jstr(r.json, "type"));
+        }
         resp_free(&r);
         end();
     }
