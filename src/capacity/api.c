@@ -344,8 +344,7 @@ void capacity_api_facility_list(struct http_req *r)
     struct db_conn *c = db_acquire(http_db(r));
     struct db_stmt *st = db_query(
         c, &err,
-        "SELECT id, region, kind, level, category, role, name, address, phone, lat, lon, opened, "
-        "active, version FROM facilities WHERE region >= ? AND region < ? AND id > ? AND "
+        "SELECT " CAP_FAC_COLS " FROM facilities WHERE region >= ? AND region < ? AND id > ? AND "
         "(? = '' OR kind = ?) AND (? = 0 OR id = ?) ORDER BY id LIMIT ?",
         "ssissiii", region, upper, after, kind ? kind : "", kind ? kind : "", own, own, limit + 1);
     json_t *items = json_array();
@@ -358,25 +357,7 @@ void capacity_api_facility_list(struct http_req *r)
             break;
         }
         struct cap_facility f;
-        /* same column order as store.c's FAC_COLS */
-        memset(&f, 0, sizeof f);
-        f.id = db_col_int(st, 0);
-        str_copy(f.region, sizeof f.region, db_col_text(st, 1));
-        int k = cap_kind_parse(db_col_text(st, 2)), l = cap_level_parse(db_col_text(st, 3));
-        int cc = cap_category_parse(db_col_text(st, 4)), ro = cap_role_parse(db_col_text(st, 5));
-        f.facts.kind = k < 0 ? CAP_HOSPITAL : (enum cap_kind)k;
-        f.facts.level = l < 0 ? CAP_LEVEL_NONE : (enum cap_level)l;
-        f.facts.category = cc < 0 ? CAP_CAT_NONE : (enum cap_category)cc;
-        f.facts.role = ro < 0 ? CAP_ROLE_NONE : (enum cap_role)ro;
-        str_copy(f.name, sizeof f.name, db_col_text(st, 6));
-        str_copy(f.address, sizeof f.address, db_col_text(st, 7));
-        str_copy(f.phone, sizeof f.phone, db_col_text(st, 8));
-        f.has_geo = !db_col_null(st, 9);
-        f.lat = db_col_double(st, 9);
-        f.lon = db_col_double(st, 10);
-        str_copy(f.opened, sizeof f.opened, db_col_text(st, 11));
-        f.active = db_col_int(st, 12) != 0;
-        f.version = db_col_int(st, 13);
+        capacity_facility_fill(st, &f);
         json_array_append_new(items, capacity_facility_json(&f));
         last = f.id;
         n++;
@@ -535,27 +516,17 @@ void capacity_api_report_list(struct http_req *r)
         http_reply_error(r, &err);
         return;
     }
-    struct db_stmt *st = db_query(
-        c, &err,
-        "SELECT date, open_beds, occupied_beds, icu_beds, icu_occupied, icu_convertible, "
-        "fever_clinic, fever_24h, fever_visits, ventilators, version, superseded, reported_ms "
-        "FROM capacity_reports WHERE facility_id = ? AND date >= ? AND date <= ? AND "
-        "(? = 1 OR superseded = 0) ORDER BY date DESC, version DESC LIMIT 1000",
-        "issi", id, from ? from : "0000-00-00", to ? to : "9999-99-99", (int64_t)history);
+    struct db_stmt *st =
+        db_query(c, &err,
+                 "SELECT " CAP_REP_COLS ", version, superseded, reported_ms "
+                 "FROM capacity_reports WHERE facility_id = ? AND date >= ? AND date <= ? AND "
+                 "(? = 1 OR superseded = 0) ORDER BY date DESC, version DESC LIMIT 1000",
+                 "issi", id, from ? from : "0000-00-00", to ? to : "9999-99-99", (int64_t)history);
     json_t *items = json_array();
     int s = st ? 0 : -1;
     while (st && (s = db_step(st, &err)) == 1) {
         struct cap_report rep;
-        str_copy(rep.date, sizeof rep.date, db_col_text(st, 0));
-        rep.open_beds = db_col_int(st, 1);
-        rep.occupied_beds = db_col_int(st, 2);
-        rep.icu_beds = db_col_int(st, 3);
-        rep.icu_occupied = db_col_int(st, 4);
-        rep.icu_convertible = db_col_int(st, 5);
-        rep.fever_clinic = db_col_int(st, 6) != 0;
-        rep.fever_24h = db_col_int(st, 7) != 0;
-        rep.fever_visits = db_col_int(st, 8);
-        rep.ventilators = db_col_int(st, 9);
+        capacity_report_fill(st, 0, &rep);
         json_t *o = report_json(&rep, db_col_int(st, 10));
         json_object_set_new(o, "superseded", json_boolean(db_col_int(st, 11) != 0));
         char iso[32];

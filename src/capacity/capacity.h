@@ -125,6 +125,18 @@ struct cap_facility {
     int64_t version;
 };
 
+/* Column lists and their row decoders, so every query reading facilities
+ * or reports decodes them one way. capacity_report_fill reads CAP_REP_COLS
+ * starting at column col. */
+#define CAP_FAC_COLS                                                                               \
+    "id, region, kind, level, category, role, name, address, phone, lat, lon, opened, active, "    \
+    "version"
+#define CAP_REP_COLS                                                                               \
+    "date, open_beds, occupied_beds, icu_beds, icu_occupied, icu_convertible, fever_clinic, "      \
+    "fever_24h, fever_visits, ventilators"
+void capacity_facility_fill(struct db_stmt *st, struct cap_facility *f);
+void capacity_report_fill(struct db_stmt *st, int col, struct cap_report *rep);
+
 /* CREST_NOTFOUND when absent (the caller decides scope). */
 int capacity_facility_get(struct db_conn *c, int64_t id, struct cap_facility *out,
                           struct crest_error *err);

@@ -39,39 +39,22 @@ static void rollup_free(struct rollup *u)
     free(u->rows);
 }
 
-static void fill_report(struct db_stmt *st, int col, struct cap_report *rep)
-{
-    str_copy(rep->date, sizeof rep->date, db_col_text(st, col));
-    rep->open_beds = db_col_int(st, col + 1);
-    rep->occupied_beds = db_col_int(st, col + 2);
-    rep->icu_beds = db_col_int(st, col + 3);
-    rep->icu_occupied = db_col_int(st, col + 4);
-    rep->icu_convertible = db_col_int(st, col + 5);
-    rep->fever_clinic = db_col_int(st, col + 6) != 0;
-    rep->fever_24h = db_col_int(st, col + 7) != 0;
-    rep->fever_visits = db_col_int(st, col + 8);
-    rep->ventilators = db_col_int(st, col + 9);
-}
-
-#define REP_COLS                                                                                   \
-    "date, open_beds, occupied_beds, icu_beds, icu_occupied, icu_convertible, fever_clinic, "      \
-    "fever_24h, fever_visits, ventilators"
-
 /* The latest current report of one facility on or before as_of, for the
  * facilities whose latest report overall is later (a look into the past). */
 static int report_as_of(struct db_conn *c, struct fac_row *f, const char *as_of,
                         struct crest_error *err)
 {
-    struct db_stmt *st = db_query(c, err,
-                                  "SELECT " REP_COLS " FROM capacity_reports WHERE facility_id = ? "
-                                  "AND superseded = 0 AND date <= ? ORDER BY date DESC LIMIT 1",
-                                  "is", f->id, as_of);
+    struct db_stmt *st =
+        db_query(c, err,
+                 "SELECT " CAP_REP_COLS " FROM capacity_reports WHERE facility_id = ? "
+                 "AND superseded = 0 AND date <= ? ORDER BY date DESC LIMIT 1",
+                 "is", f->id, as_of);
     if (!st)
         return err->code;
     int rc = db_step(st, err);
     f->has_report = rc == 1;
     if (rc == 1)
-        fill_report(st, 0, &f->rep);
+        capacity_report_fill(st, 0, &f->rep);
     db_finalize(st);
     return rc < 0 ? err->code : CREST_OK;
 }
@@ -114,7 +97,7 @@ static int rollup_load(struct db_conn *c, struct rollup *u, const struct policy 
         f->facts.role = ro < 0 ? CAP_ROLE_NONE : (enum cap_role)ro;
         f->has_report = !db_col_null(st, 6);
         if (f->has_report)
-            fill_report(st, 6, &f->rep);
+            capacity_report_fill(st, 6, &f->rep);
     }
     db_finalize(st);
     if (rc < 0)

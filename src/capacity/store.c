@@ -12,11 +12,7 @@
 #include "../base/util.h"
 #include "capacity.h"
 
-#define FAC_COLS                                                                                   \
-    "id, region, kind, level, category, role, name, address, phone, lat, lon, opened, active, "    \
-    "version"
-
-static void fill(struct db_stmt *st, struct cap_facility *f)
+void capacity_facility_fill(struct db_stmt *st, struct cap_facility *f)
 {
     memset(f, 0, sizeof *f);
     f->id = db_col_int(st, 0);
@@ -38,16 +34,30 @@ static void fill(struct db_stmt *st, struct cap_facility *f)
     f->version = db_col_int(st, 13);
 }
 
+void capacity_report_fill(struct db_stmt *st, int col, struct cap_report *rep)
+{
+    str_copy(rep->date, sizeof rep->date, db_col_text(st, col));
+    rep->open_beds = db_col_int(st, col + 1);
+    rep->occupied_beds = db_col_int(st, col + 2);
+    rep->icu_beds = db_col_int(st, col + 3);
+    rep->icu_occupied = db_col_int(st, col + 4);
+    rep->icu_convertible = db_col_int(st, col + 5);
+    rep->fever_clinic = db_col_int(st, col + 6) != 0;
+    rep->fever_24h = db_col_int(st, col + 7) != 0;
+    rep->fever_visits = db_col_int(st, col + 8);
+    rep->ventilators = db_col_int(st, col + 9);
+}
+
 int capacity_facility_get(struct db_conn *c, int64_t id, struct cap_facility *out,
                           struct crest_error *err)
 {
     struct db_stmt *st =
-        db_query(c, err, "SELECT " FAC_COLS " FROM facilities WHERE id = ?", "i", id);
+        db_query(c, err, "SELECT " CAP_FAC_COLS " FROM facilities WHERE id = ?", "i", id);
     if (!st)
         return err->code;
     int rc = db_step(st, err);
     if (rc == 1)
-        fill(st, out);
+        capacity_facility_fill(st, out);
     db_finalize(st);
     if (rc < 0)
         return err->code;
