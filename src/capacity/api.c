@@ -143,36 +143,6 @@ void capacity_facility_decode(struct jdec *d, struct cap_facility *f, bool creat
 }
 
 /* Rules that need the whole facility, after decoding. */
-static bool has_field(const struct crest_error *err, const char *name)
-{
-    for (int i = 0; i < err->nfields; i++)
-        if (!strcmp(err->fields[i].field, name))
-            return true;
-    return false;
-}
-
-void capacity_facility_check(const struct cap_facility *f, struct crest_error *err)
-{
-    /* runs even when other fields failed, so a report lists every problem,
-     * but never a second error on a field that already has one */
-    if (has_field(err, "kind") || has_field(err, "level") || has_field(err, "category") ||
-        has_field(err, "role"))
-        return;
-    if (f->facts.kind != CAP_HOSPITAL) {
-        if (f->facts.level || f->facts.category || f->facts.role)
-            crest_error_field(err,
-                              f->facts.level      ? "level"
-                              : f->facts.category ? "category"
-                                                  : "role",
-                              "invalid", "cap_hospital_only", NULL);
-        return;
-    }
-    if (f->facts.level == CAP_LEVEL_NONE)
-        crest_error_field(err, "level", "required", "field_required", NULL);
-    if (f->facts.level == CAP_TERTIARY && f->facts.category == CAP_CAT_NONE)
-        crest_error_field(err, "category", "required", "cap_tertiary_category", NULL);
-}
-
 static void audit_of(struct http_req *r, struct audit_entry *e, const char *action,
                      const char *entity, const char *id, const char *region)
 {
@@ -224,7 +194,7 @@ void capacity_api_facility_create(struct http_req *r)
     if (jdec_begin(&d, r->body.p, r->body.n, &err) == CREST_OK) {
         capacity_facility_decode(&d, &f, true, &err);
         jdec_end(&d);
-        capacity_facility_check(&f, &err);
+        capacity_facility_check(&f.facts, &err);
     }
     jdec_free(&d);
     if (err.code) {
@@ -263,7 +233,7 @@ static int update_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
     if (jdec_begin(&d, a->body, a->n, err) == CREST_OK) {
         capacity_facility_decode(&d, &f, false, err);
         jdec_end(&d);
-        capacity_facility_check(&f, err);
+        capacity_facility_check(&f.facts, err);
     }
     jdec_free(&d);
     if (err->code)

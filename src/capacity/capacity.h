@@ -89,6 +89,12 @@ struct cap_facility_facts {
     enum cap_role role;
 };
 
+/* What a facility's kind requires of the rest: only hospitals have a level,
+ * category and role; a hospital needs a level, a tertiary one a category.
+ * Adds field errors, skipping fields that already have one (so a row report
+ * lists each problem once). */
+void capacity_facility_check(const struct cap_facility_facts *f, struct crest_error *err);
+
 /* Days between two YYYY-MM-DD dates (b - a); false when either is malformed. */
 bool capacity_days_between(const char *a, const char *b, int64_t *out);
 
@@ -182,7 +188,7 @@ struct jdec;
  * there), then the checks that need the whole facility. */
 void capacity_facility_decode(struct jdec *d, struct cap_facility *f, bool create,
                               struct crest_error *err);
-void capacity_facility_check(const struct cap_facility *f, struct crest_error *err);
+
 json_t *capacity_facility_json(const struct cap_facility *f);
 /* CREST_OK when code exists and is in the caller's scope; else a field error. */
 int capacity_region_in_scope(struct db_conn *c, struct http_req *r, const char *code,

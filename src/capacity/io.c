@@ -115,7 +115,7 @@ static int take_row(void *arg, int line, int n, const char *const *cells)
     if (jdec_begin_json(&d, o, &row->err) == CREST_OK) {
         capacity_facility_decode(&d, &row->f, true, &row->err);
         jdec_end(&d);
-        capacity_facility_check(&row->f, &row->err);
+        capacity_facility_check(&row->f.facts, &row->err);
     }
     jdec_free(&d);
     json_decref(o);

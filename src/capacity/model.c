@@ -75,6 +75,36 @@ const char *cap_status_name(enum cap_status s)
     return (unsigned)s < 4 ? status_names[s] : "?";
 }
 
+static bool has_field(const struct crest_error *err, const char *name)
+{
+    for (int i = 0; i < err->nfields; i++)
+        if (!strcmp(err->fields[i].field, name))
+            return true;
+    return false;
+}
+
+void capacity_facility_check(const struct cap_facility_facts *f, struct crest_error *err)
+{
+    /* runs even when other fields failed, so a report lists every problem,
+     * but never a second error on a field that already has one */
+    if (has_field(err, "kind") || has_field(err, "level") || has_field(err, "category") ||
+        has_field(err, "role"))
+        return;
+    if (f->kind != CAP_HOSPITAL) {
+        if (f->level || f->category || f->role)
+            crest_error_field(err,
+                              f->level      ? "level"
+                              : f->category ? "category"
+                                            : "role",
+                              "invalid", "cap_hospital_only", NULL);
+        return;
+    }
+    if (f->level == CAP_LEVEL_NONE)
+        crest_error_field(err, "level", "required", "field_required", NULL);
+    if (f->level == CAP_TERTIARY && f->category == CAP_CAT_NONE)
+        crest_error_field(err, "category", "required", "cap_tertiary_category", NULL);
+}
+
 int capacity_report_check(const struct cap_report *r, struct crest_error *err)
 {
     struct {

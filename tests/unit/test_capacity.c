@@ -229,6 +229,41 @@ static void test_report_consistency(void **state)
     }
 }
 
+static void test_facility_kind_rules(void **state)
+{
+    (void)state;
+    static const struct {
+        struct cap_facility_facts f;
+        const char *field; /* NULL = valid */
+    } cases[] = {
+        {{CAP_HOSPITAL, CAP_TERTIARY, CAP_GENERAL, CAP_DESIGNATED}, NULL},
+        {{CAP_HOSPITAL, CAP_TERTIARY, CAP_CAT_NONE, CAP_DESIGNATED}, "category"},
+        {{CAP_HOSPITAL, CAP_SECONDARY, CAP_CAT_NONE, CAP_ROLE_NONE}, NULL},
+        {{CAP_HOSPITAL, CAP_LEVEL_NONE, CAP_GENERAL, CAP_ROLE_NONE}, "level"},
+        {{CAP_PHARMACY, CAP_LEVEL_NONE, CAP_CAT_NONE, CAP_ROLE_NONE}, NULL},
+        {{CAP_PHARMACY, CAP_PRIMARY, CAP_CAT_NONE, CAP_ROLE_NONE}, "level"},
+        {{CAP_NURSING_HOME, CAP_LEVEL_NONE, CAP_CAT_NONE, CAP_DESIGNATED}, "role"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct crest_error e;
+        crest_error_clear(&e);
+        capacity_facility_check(&cases[i].f, &e);
+        if (!cases[i].field) {
+            if (e.nfields)
+                fail_msg("case %zu: refused on %s", i, e.fields[0].field);
+        } else if (!e.nfields || strcmp(e.fields[0].field, cases[i].field) != 0) {
+            fail_msg("case %zu: want an error on %s", i, cases[i].field);
+        }
+    }
+    /* a field that already failed to decode gets no second error */
+    struct crest_error e;
+    crest_error_clear(&e);
+    crest_error_field(&e, "category", "invalid", "field_range", NULL);
+    struct cap_facility_facts tert = {CAP_HOSPITAL, CAP_TERTIARY, CAP_CAT_NONE, CAP_ROLE_NONE};
+    capacity_facility_check(&tert, &e);
+    assert_int_equal(e.nfields, 1);
+}
+
 static void test_days_between(void **state)
 {
     (void)state;
@@ -256,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_non_hospitals_have_no_capacity_rules),
         cmocka_unit_test(test_designated_beds_judged_for_the_province_only),
         cmocka_unit_test(test_report_consistency),
+        cmocka_unit_test(test_facility_kind_rules),
         cmocka_unit_test(test_days_between),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
