@@ -1182,6 +1182,14 @@ static void t_compliance_exact(void)
     if (exp_status(&r, 200) && json_object_get(r.json, "active") != json_false())
         fail("GET after deactivation: active must be false: %s", snip(&r));
     resp_free(&r);
+    /* a deactivated hospital takes no reports, or its beds would come back */
+    int before = rep_count(&commander, fac_main);
+    struct rep late = {"2022-12-27", 300, 200, 0, 0, 0, true, false, 40, 2};
+    rep_post(&r, &commander, fac_main, &late, NULL);
+    exp_problem(&r, 409, NULL, "cap_facility_inactive");
+    resp_free(&r);
+    if (rep_count(&commander, fac_main) != before)
+        fail("a report for a deactivated hospital was written");
     end();
 
     begin("compliance %s on %s: met / not_met / unknown, gaps, stale flag, failing list", C,
