@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/api/run.sh BACKEND API_TEST_BIN [CAPACITY_TEST_BIN] - the HTTP API
+# tests/api/run.sh BACKEND API_TEST_BIN [PILLAR_TEST_BIN...] - the HTTP API
 # suite against a live `crest serve`, on SQLite (a temp file) or PostgreSQL (a
 # throwaway cluster made with initdb/pg_ctl on a free port, removed on exit).
 #
@@ -8,24 +8,32 @@
 # demo's logins, src/demo/demo.c) plus api-throttle for the throttling case,
 # all with one random password, binds api-hospital to the demo `hospital`
 # login's facility, starts the server with a short idle timeout, runs
-# API_TEST_BIN (tests/api/api_test.c) and then CAPACITY_TEST_BIN
-# (tests/api/capacity_test.c; default: capacity_test beside API_TEST_BIN)
+# API_TEST_BIN (tests/api/api_test.c) and then each PILLAR_TEST_BIN
+# (tests/api/<pillar>_test.c; default: every *_test beside API_TEST_BIN)
 # against the same server, stops the server (which must exit 0: ASan checks
 # for leaks at exit) and verifies the audit chain.
 #
 #   CREST_BIN=build-check/crest bash tests/api/run.sh sqlite build-check/tests/api_test
 set -u
-if [ $# -lt 2 ] || [ $# -gt 3 ] || { [ "$1" != sqlite ] && [ "$1" != pg ]; }; then
-    echo "usage: $0 sqlite|pg API_TEST_BIN [CAPACITY_TEST_BIN]" >&2
+if [ $# -lt 2 ] || { [ "$1" != sqlite ] && [ "$1" != pg ]; }; then
+    echo "usage: $0 sqlite|pg API_TEST_BIN [PILLAR_TEST_BIN...]" >&2
     exit 2
 fi
 backend=$1
 api_test=$2
-capacity_test=${3:-$(dirname "$api_test")/capacity_test}
-if [ ! -x "$capacity_test" ]; then
-    echo "$0: $capacity_test is not an executable (build the capacity_test target)" >&2
-    exit 2
+shift 2
+pillars=("$@")
+if [ ${#pillars[@]} -eq 0 ]; then
+    for f in "$(dirname "$api_test")"/*_test; do
+        [ "$f" != "$api_test" ] && [ -x "$f" ] && pillars+=("$f")
+    done
 fi
+for f in "${pillars[@]}"; do
+    if [ ! -x "$f" ]; then
+        echo "$0: $f is not an executable (build its target)" >&2
+        exit 2
+    fi
+done
 # shellcheck source=tests/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -84,8 +92,10 @@ say "server at $CREST_URL, running $api_test"
 
 rc=0
 "$api_test" || rc=1
-say "running $capacity_test"
-"$capacity_test" || rc=1
+for f in "${pillars[@]}"; do
+    say "running $f"
+    "$f" || rc=1
+done
 
 crest_stop || { say "crest serve did not exit cleanly"; rc=1; }
 if ! "$CREST_BIN" audit verify --db "$DB" >"$TEST_TMP/audit.log" 2>&1; then
