@@ -7,11 +7,14 @@
 #include "routes.h"
 
 #include "capacity/capacity.h"
+#include "community/community.h"
 #include "http/http.h"
 #include "policy/policy.h"
 #include "region/region.h"
 
 #define COMMAND (R(ROLE_ADMIN) | R(ROLE_COMMANDER))
+#define GRIDS (COMMAND | R(ROLE_GRID))
+#define GRIDS_RES (GRIDS | R(ROLE_RESIDENT))
 
 const struct http_route crest_routes[] = {
     {"POST", "/api/v1/session", session_routes_login, ROLES_ALL, HTTP_PUBLIC | HTTP_NOCSRF},
@@ -37,6 +40,33 @@ const struct http_route crest_routes[] = {
     {"GET", "/api/v1/capacity/measure-report", capacity_api_measure_report, COMMAND, 0},
     {"GET", "/api/v1/capacity/gaps.csv", capacity_api_gaps_csv, COMMAND, 0},
     {"GET", "/api/v1/capacity/gaps.xlsx", capacity_api_gaps_xlsx, COMMAND, 0},
+    /* community: residents, the isolation ledger, requests, transfers */
+    {"GET", "/api/v1/persons", comm_api_person_list, GRIDS, 0},
+    {"POST", "/api/v1/persons", comm_api_person_create, GRIDS, 0},
+    {"POST", "/api/v1/persons/import", comm_api_person_import, GRIDS, HTTP_BIGBODY},
+    {"GET", "/api/v1/persons/{id}", comm_api_person_get, GRIDS, 0},
+    {"PATCH", "/api/v1/persons/{id}", comm_api_person_update, GRIDS, 0},
+    {"GET", "/api/v1/community/episodes", comm_api_episode_list, GRIDS, 0},
+    {"POST", "/api/v1/community/episodes", comm_api_episode_create, GRIDS, 0},
+    {"GET", "/api/v1/community/episodes/{id}", comm_api_episode_get, GRIDS_RES, 0},
+    {"PATCH", "/api/v1/community/episodes/{id}", comm_api_episode_update, GRIDS, 0},
+    {"GET", "/api/v1/community/episodes/{id}/followups", comm_api_followup_list, GRIDS_RES, 0},
+    {"POST", "/api/v1/community/episodes/{id}/followups", comm_api_followup_create, GRIDS_RES, 0},
+    {"GET", "/api/v1/community/episodes/{id}/transfer-options", comm_api_transfer_options, GRIDS,
+     0},
+    {"GET", "/api/v1/community/grids/{code}/today", comm_api_grid_today, GRIDS, 0},
+    {"GET", "/api/v1/community/requests", comm_api_request_list, GRIDS_RES, 0},
+    {"POST", "/api/v1/community/requests", comm_api_request_create, GRIDS_RES, 0},
+    {"GET", "/api/v1/community/requests/{id}", comm_api_request_get, GRIDS_RES, 0},
+    {"PATCH", "/api/v1/community/requests/{id}", comm_api_request_update, GRIDS_RES, 0},
+    {"GET", "/api/v1/community/transfers", comm_api_transfer_list, GRIDS | R(ROLE_HOSPITAL), 0},
+    {"POST", "/api/v1/community/transfers", comm_api_transfer_create, GRIDS, 0},
+    {"PATCH", "/api/v1/community/transfers/{id}", comm_api_transfer_update,
+     GRIDS | R(ROLE_HOSPITAL), 0},
+    {"GET", "/api/v1/community/stats", comm_api_stats, GRIDS, 0},
+    {"GET", "/api/v1/community/ledger.xlsx", comm_api_ledger_xlsx, GRIDS, 0},
+    {"GET", "/api/v1/community/me", comm_api_me, R(ROLE_RESIDENT), 0},
+    {"POST", "/api/v1/community/me/episodes", comm_api_me_episode, R(ROLE_RESIDENT), 0},
 };
 
 const int crest_nroutes = (int)(sizeof crest_routes / sizeof crest_routes[0]);

@@ -23,6 +23,7 @@
 #include "../base/mem.h"
 #include "../base/util.h"
 #include "../capacity/capacity.h"
+#include "../community/community.h"
 #include "../db/audit.h"
 #include "../http/user.h"
 #include "../region/region.h"
@@ -404,6 +405,19 @@ static int stage_capacity(struct db_conn *c, void *arg, struct crest_error *err)
     return capacity_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
 }
 
+static int stage_community_clear(struct db_conn *c, void *arg, struct crest_error *err)
+{
+    struct stage_ctx *s = arg;
+    s->rows = s->rows2 = 0;
+    return community_demo_clear(c, err);
+}
+
+static int stage_community(struct db_conn *c, void *arg, struct crest_error *err)
+{
+    struct stage_ctx *s = arg;
+    return community_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
+}
+
 /* The geography, in order; the logins follow, then the pillars. */
 static const struct stage stages[] = {
     {"regions: cities and counties", stage_divisions},
@@ -414,7 +428,9 @@ static const struct stage stages[] = {
 /* Pillars append their stage here, in dependency order (after the logins,
  * so a pillar can bind a demo login to its facility). */
 static const struct stage pillar_stages[] = {
+    {"community: clear the previous ledger", stage_community_clear},
     {"capacity: facilities, a year of reports", stage_capacity},
+    {"community: people, isolation ledger, requests", stage_community},
 };
 
 int demo_run(struct db *db, const struct demo_opts *o, struct crest_error *err)

@@ -13,7 +13,7 @@
 #include "../base/buf.h"
 #include "../base/str.h"
 
-enum kind { K_INT, K_PCT, K_DATE, K_STR, K_LIST, K_BOOL };
+enum kind { K_INT, K_PCT, K_DATE, K_STR, K_LIST, K_BOOL, K_OBJ };
 
 struct spec {
     const char *key;
@@ -63,9 +63,56 @@ static const struct spec supply_spec[] = {
     {NULL, 0, 0, 0, 0, 0, false},
 };
 
+#define GR(f) OFF(community.grading.f)
+static const struct spec community_grading_spec[] = {
+    {"red_age_with_chronic_min", K_INT, GR(red_age_with_chronic_min), 0, 0, 150, true},
+    {"red_needs", K_LIST, GR(red_needs), 0, 0, POLICY_MAX_LIST, true},
+    {"yellow_age_min", K_INT, GR(yellow_age_min), 0, 0, 150, true},
+    {"yellow_needs", K_LIST, GR(yellow_needs), 0, 0, POLICY_MAX_LIST, true},
+    {"yellow_temp_min", K_PCT, GR(yellow_temp_min), 0, 35, 43, true},
+    {"infant_max_age", K_INT, GR(infant_max_age), 0, 0, 18, true},
+    {"followup_hours_red", K_INT, GR(followup_hours_red), 0, 1, 168, true},
+    {"followup_hours_yellow", K_INT, GR(followup_hours_yellow), 0, 1, 168, true},
+    {"followup_hours_green", K_INT, GR(followup_hours_green), 0, 1, 168, true},
+    {NULL, 0, 0, 0, 0, 0, false},
+};
+#define WA(f) OFF(community.warning.f)
+static const struct spec community_warning_spec[] = {
+    {"spo2_max", K_INT, WA(spo2_max), 0, 50, 100, true},
+    {"icu_spo2_max", K_INT, WA(icu_spo2_max), 0, 50, 100, true},
+    {"fever_temp", K_PCT, WA(fever_temp), 0, 35, 43, true},
+    {"fever_days", K_INT, WA(fever_days), 0, 1, 30, true},
+    {NULL, 0, 0, 0, 0, 0, false},
+};
+#define RQ(f) OFF(community.requests.f)
+static const struct spec community_requests_spec[] = {
+    {"hours_supplies", K_INT, RQ(hours_supplies), 0, 1, 720, true},
+    {"hours_livelihood", K_INT, RQ(hours_livelihood), 0, 1, 720, true},
+    {"hours_health", K_INT, RQ(hours_health), 0, 1, 720, true},
+    {"hours_temporary_help", K_INT, RQ(hours_temporary_help), 0, 1, 720, true},
+    {"hours_medicine", K_INT, RQ(hours_medicine), 0, 1, 720, true},
+    {"max_hours_red", K_INT, RQ(max_hours_red), 0, 1, 720, true},
+    {"max_hours_yellow", K_INT, RQ(max_hours_yellow), 0, 1, 720, true},
+    {NULL, 0, 0, 0, 0, 0, false},
+};
+
+/* K_OBJ fields: the nested object's path and its own spec table */
+static const struct {
+    const char *path;
+    const struct spec *spec;
+} nested[] = {
+    {"community.grading", community_grading_spec},
+    {"community.warning", community_warning_spec},
+    {"community.requests", community_requests_spec},
+};
+
 static const struct spec community_spec[] = {
     {"elderly_min_age", K_INT, OFF(community.elderly_min_age), 0, 0, 120, true},
     {"special_needs", K_LIST, OFF(community.special_needs), 0, 0, POLICY_MAX_LIST, true},
+    {"isolation_days", K_INT, OFF(community.isolation_days), 0, 1, 60, true},
+    {"grading", K_OBJ, 0, 0, 0, 0, true},
+    {"warning", K_OBJ, 0, 0, 0, 0, true},
+    {"requests", K_OBJ, 0, 0, 0, 0, true},
     {NULL, 0, 0, 0, 0, 0, false},
 };
 
@@ -117,6 +164,9 @@ static bool ident_ok(const char *s)
     return true;
 }
 
+static void section(json_t *obj, const char *sec, const struct spec *spec, struct policy *p,
+                    struct crest_error *e);
+
 static void field(json_t *v, const char *sec, const struct spec *sp, struct policy *p,
                   struct crest_error *e)
 {
@@ -124,6 +174,15 @@ static void field(json_t *v, const char *sec, const struct spec *sp, struct poli
     char arg[64];
     snprintf(arg, sizeof arg, "%lld..%lld", (long long)sp->min, (long long)sp->max);
     switch (sp->kind) {
+    case K_OBJ: {
+        /* a nested object ("community.grading"): its own fields, same rules */
+        char path[64];
+        snprintf(path, sizeof path, "%s.%s", sec, sp->key);
+        for (size_t i = 0; i < sizeof nested / sizeof nested[0]; i++)
+            if (strcmp(nested[i].path, path) == 0)
+                section(v, path, nested[i].spec, p, e);
+        return;
+    }
     case K_INT:
         if (!json_is_integer(v))
             return ferr(e, sec, sp->key, "type", "field_not_integer", NULL);

@@ -57,6 +57,26 @@ struct policy {
     struct {
         int64_t elderly_min_age;
         struct policy_list special_needs;
+        int64_t isolation_days; /* a new episode's planned end, unless given */
+        /* community.grading: red / yellow / green, and how often each is
+         * followed up (src/community/model.c) */
+        struct {
+            int64_t red_age_with_chronic_min;
+            struct policy_list red_needs, yellow_needs;
+            int64_t yellow_age_min, infant_max_age;
+            double yellow_temp_min;
+            int64_t followup_hours_red, followup_hours_yellow, followup_hours_green;
+        } grading;
+        /* community.warning: the home-treatment guidance's warning signs */
+        struct {
+            int64_t spo2_max, icu_spo2_max, fever_days;
+            double fever_temp;
+        } warning;
+        /* community.requests: deadlines in hours per type, capped per grade */
+        struct {
+            int64_t hours_supplies, hours_livelihood, hours_health, hours_temporary_help,
+                hours_medicine, max_hours_red, max_hours_yellow;
+        } requests;
     } community;
     struct {
         bool chronic_diseases_illustrative;
