@@ -122,76 +122,6 @@ static int take_row(void *arg, int line, int n, const char *const *cells)
     return 0;
 }
 
-static int csv_rows(struct import *im, const char *p, size_t n, struct crest_error *err)
-{
-    struct csv c;
-    csv_init(&c, p, n);
-    int r;
-    const char *cells[CSV_MAX_FIELDS];
-    char *owned[CSV_MAX_FIELDS];
-    while ((r = csv_next(&c)) == 1) {
-        for (int i = 0; i < c.nfields; i++) {
-            owned[i] = xstrndup(c.f[i].p, c.f[i].n);
-            cells[i] = owned[i];
-        }
-        int nf = c.nfields;
-        /* a blank line (a trailing newline in Excel's CSV) is not a row */
-        bool blank = true;
-        for (int i = 0; i < nf && blank; i++)
-            blank = cells[i][0] == '\0';
-        int stop = blank ? 0 : take_row(im, c.line, nf, cells);
-        for (int i = 0; i < nf; i++)
-            free(owned[i]);
-        if (stop)
-            break;
-    }
-    int line = c.line;
-    csv_cleanup(&c);
-    if (r < 0) {
-        char arg[24];
-        snprintf(arg, sizeof arg, "%d", line);
-        return crest_error_field(err, "file", "format", "import_csv_malformed", arg);
-    }
-    return CREST_OK;
-}
-
-/* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
- * A CSV saved by Excel in China is often GBK: its Chinese cells would
- * otherwise vanish (JSON strings are UTF-8) and every row read "required". */
-static bool utf8_valid(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        size_t len = c < 0x80             ? 1
-                     : (c & 0xE0) == 0xC0 ? 2
-                     : (c & 0xF0) == 0xE0 ? 3
-                     : (c & 0xF8) == 0xF0 ? 4
-                                          : 0;
-        if (!len || i + len > n)
-            return false;
-        uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = cp << 6 | (p[i + k] & 0x3Fu);
-        }
-        static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
-static bool is_xlsx(struct http_req *r)
-{
-    const char *ct = http_header(r, "Content-Type");
-    if (ct && strstr(ct, "spreadsheetml"))
-        return true;
-    return r->body.n >= 4 && memcmp(r->body.p, "PK\x03\x04", 4) == 0;
-}
-
 /* Checks that need the database: region in scope, no duplicate in the file
  * or in the registry. */
 static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
@@ -315,15 +245,7 @@ void capacity_api_facility_import(struct http_req *r)
     im.r = r;
     const char *dry = http_query(r, "dry_run"), *skip = http_query(r, "skip_bad");
     struct import_ctx x = {&im, skip && !strcmp(skip, "1"), 0, 0};
-    int rc;
-    if (r->body.n == 0)
-        rc = crest_error_field(&err, "file", "required", "import_empty", NULL);
-    else if (is_xlsx(r))
-        rc = xlsx_read(r->body.p, r->body.n, take_row, &im, &err);
-    else if (!utf8_valid((const unsigned char *)r->body.p, r->body.n))
-        rc = crest_error_field(&err, "file", "format", "import_not_utf8", NULL);
-    else
-        rc = csv_rows(&im, r->body.p, r->body.n, &err);
+    int rc = http_upload_rows(r, take_row, &im, &err);
     if (rc == CREST_OK && im.too_many) {
         char arg[16];
         snprintf(arg, sizeof arg, "%d", MAX_IMPORT_ROWS);

@@ -548,8 +548,3 @@ void comm_api_person_list(struct http_req *r)
     json_object_set_new(j, "next", more ? json_integer(last) : json_null());
     http_reply_json(r, 200, j);
 }
-
-void comm_api_person_import(struct http_req *r)
-{
-    http_reply_problem(r, CREST_INVALID, "not_implemented");
-}

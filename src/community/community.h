@@ -141,6 +141,9 @@ void comm_grade_eval(const struct comm_needs *n, const struct comm_followup *f,
 
 /* "red: SpO₂ 91 % ≤ 93 %" style text of one reason, in "zh" or "en". */
 void comm_reason_text(const struct comm_reason *r, const char *lang, char *out, size_t cap);
+/* The code of a need, disease or symptom given by its zh or en label
+ * ("高血压" → "hypertension"); s itself when it is not a label. */
+const char *comm_code_of_label(const char *s);
 /* The grade's reasons joined, e.g. "yellow: 72 years ≥ 65; hypertension". */
 void comm_grading_text(const struct comm_grading *g, const char *lang, char *out, size_t cap);
 /* Reasons to/from a compact stored form ("rule|value|limit|limit2|name;…"). */

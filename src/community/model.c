@@ -353,6 +353,14 @@ static const char *label(const char *code, bool zh)
     return code;
 }
 
+const char *comm_code_of_label(const char *s)
+{
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (strcmp(labels[i].zh, s) == 0 || strcmp(labels[i].en, s) == 0)
+            return labels[i].code;
+    return s;
+}
+
 void comm_reason_text(const struct comm_reason *r, const char *lang, char *out, size_t cap)
 {
     bool zh = !lang || strcmp(lang, "en") != 0;

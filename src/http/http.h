@@ -201,6 +201,14 @@ void session_routes_me(struct http_req *r);
 int session_hash_password(const char *pw, char out[128]);
 bool session_verify_password(const char *hash, const char *pw);
 
+/* ---- uploads (upload.c) ---- */
+/* Feed an uploaded CSV (UTF-8) or XLSX body to fn row by row, the header
+ * row first (fn returns non-zero to stop). Field "file" errors for an empty
+ * body, a CSV not in UTF-8 or malformed. */
+int http_upload_rows(struct http_req *r,
+                     int (*fn)(void *arg, int row, int ncells, const char *const *cells), void *arg,
+                     struct crest_error *err);
+
 /* ---- static files (static.c) ---- */
 /* Serve r->path from the web root; false when no such file. */
 bool static_serve(struct http_req *r, const char *root);
