@@ -63,12 +63,24 @@ int buf_puts(struct buf *b, const char *s)
 
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
+    /* one pass into the free space when it fits (the common case: a long
+     * list written piece by piece); a second one after growing otherwise */
     va_list ap;
+    size_t avail = b->cap > b->n ? b->cap - b->n : 0;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(avail ? b->p + b->n : NULL, avail, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        if (b->p)
+            b->p[b->n] = '\0';
         return CREST_INTERNAL;
+    }
+    if ((size_t)n < avail && b->n + (size_t)n <= b->max) {
+        b->n += (size_t)n;
+        return CREST_OK;
+    }
+    if (b->p)
+        b->p[b->n] = '\0'; /* undo the truncated attempt */
     if (grow(b, (size_t)n) != CREST_OK)
         return CREST_TOOBIG;
     va_start(ap, fmt);
@@ -90,4 +102,39 @@ char *buf_steal(struct buf *b, size_t *len)
     b->p = NULL;
     b->n = b->cap = 0;
     return p;
+}
+
+int buf_json_str(struct buf *b, const char *s)
+{
+    /* a quoted JSON string: escape quotes, backslashes and control
+     * characters; UTF-8 passes through (the input is valid UTF-8) */
+    static const char hex[] = "0123456789abcdef";
+    if (!s)
+        return buf_append(b, "null", 4);
+    if (buf_append(b, "\"", 1) != CREST_OK)
+        return CREST_TOOBIG;
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (buf_append(b, run, (size_t)(s - run)) != CREST_OK)
+            return CREST_TOOBIG;
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t n = 2;
+        if (c < 0x20) {
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        if (buf_append(b, esc, n) != CREST_OK)
+            return CREST_TOOBIG;
+        run = s + 1;
+    }
+    if (buf_append(b, run, (size_t)(s - run)) != CREST_OK)
+        return CREST_TOOBIG;
+    return buf_append(b, "\"", 1);
 }

@@ -21,6 +21,8 @@ void buf_reset(struct buf *b); /* n = 0, keeps memory */
 int buf_append(struct buf *b, const void *data, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as a quoted JSON string ("null" for NULL); s must be UTF-8. */
+int buf_json_str(struct buf *b, const char *s);
 /* Hand the bytes to the caller (who frees them); the buffer is emptied. */
 char *buf_steal(struct buf *b, size_t *len);
 

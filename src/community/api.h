@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "../base/buf.h"
 #include "../base/jdec.h"
 #include "../http/http.h"
 #include "store.h"
@@ -26,6 +27,13 @@ int comm_grid_in_scope(struct db_conn *c, struct http_req *r, const char *grid,
 /* full: the whole record (detail views, audited); else masked (lists). */
 json_t *comm_person_json(const struct comm_person *p, bool full, const char *today);
 json_t *comm_episode_json(const struct comm_episode *e, const char *lang, int64_t now_ms);
+
+/* The same as comm_episode_json (without its closing brace, so a caller
+ * can add keys) and the masked comm_person_json, written into a buffer:
+ * for long lists. */
+void comm_episode_write(struct buf *b, const struct comm_episode *e, const char *lang,
+                        int64_t now_ms);
+void comm_person_write_masked(struct buf *b, const struct comm_person *p, const char *today);
 
 /* Decode a person's editable fields (create: the required ones). Shared by
  * the JSON API and the spreadsheet import, so both check alike. */

@@ -312,14 +312,20 @@ static int gen_episode(struct cgen *g, const struct comm_person *p, bool open)
         const char *st = e.status == COMM_TRANSFERRED ? "arrived"
                          : unif(g) < 0.5              ? "reserved"
                                                       : "accepted";
+        char hregion[16] = "";
+        struct db_stmt *q =
+            db_query(g->c, g->err, "SELECT region FROM facilities WHERE id = ?", "i", h);
+        if (q && db_step(q, g->err) == 1)
+            str_copy(hregion, sizeof hregion, db_col_text(q, 0));
+        db_finalize(q);
         if ((rc = db_exec(g->c, g->err, NULL,
                           "INSERT INTO comm_transfers (episode_id, person_id, grid, hospital_id, "
                           "hospital_region, bed, green, status, distance_km, reason, created_by, "
-                          "created_ms, updated_ms, version) SELECT ?, ?, ?, id, region, ?, 1, ?, "
-                          "NULL, NULL, ?, ?, ?, 1 FROM facilities WHERE id = ?",
-                          "iisssiiii", e.id, p->id, e.grid,
+                          "created_ms, updated_ms, version) VALUES (?, ?, ?, ?, ?, ?, 1, ?, NULL, "
+                          "NULL, ?, ?, ?, 1)",
+                          "iisisssiii", e.id, p->id, e.grid, h, hregion,
                           e.last_spo2 && e.last_spo2 <= 90 ? "icu" : "general", st, g->creator,
-                          g->now, g->now, h)))
+                          g->now, g->now)))
             return rc;
         g->transfers++;
     }

@@ -336,8 +336,14 @@ static int episode_update_fn(struct db_conn *c, struct http_req *r, void *arg,
             crest_error_field(err, "end_date", "invalid", "comm_end_needs_status", NULL);
         else if (strcmp(end, e.start_date) < 0 || strcmp(end, today) > 0)
             crest_error_field(err, "end_date", "range", "comm_end_range", e.start_date);
-        else
+        else {
             str_copy(e.end_date, sizeof e.end_date, end);
+            /* ended at the end of that day, not now: a follow-up dated
+             * after the stated end date is refused */
+            int64_t end_ms = comm_date_ms(end) + DAY_MS - 1;
+            if (end_ms < e.ended_ms)
+                e.ended_ms = end_ms;
+        }
     }
     if (!err->code && planned) {
         if (!validate_date(planned))
@@ -347,12 +353,15 @@ static int episode_update_fn(struct db_conn *c, struct http_req *r, void *arg,
         else
             str_copy(e.planned_end, sizeof e.planned_end, planned);
     }
+    /* the audit's action outlives the decoded body */
+    char action[24];
+    str_copy(action, sizeof action, status ? status : "update");
     jdec_free(&d);
     if (err->code)
         return err->code;
     if ((rc = comm_episode_save(c, &e, err)) != CREST_OK)
         return rc;
-    if ((rc = comm_audit(c, r, status ? status : "update", "episode", e.id, e.grid, err)))
+    if ((rc = comm_audit(c, r, action, "episode", e.id, e.grid, err)))
         return rc;
     http_add_header(r, "ETag", arena_printf(&r->arena, "\"%lld\"", (long long)e.version));
     http_reply_json(r, 200, comm_episode_json(&e, r->lang, now));
@@ -449,12 +458,16 @@ struct fu_arg {
     struct comm_followup f;
     bool has_at;
     char note[2001];
+    /* set by followup_fn: the reply, and what a proposed transfer needs */
+    json_t *reply;
+    bool propose, icu;
+    struct comm_person person;
 };
 
 static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
 {
-    const struct fu_arg *a = arg;
-    struct comm_followup f = a->f; /* may run twice: the arg stays as decoded */
+    struct fu_arg *a = arg;
+    struct comm_followup f = a->f; /* may run twice: the input stays as decoded */
     struct comm_episode e;
     struct comm_person p;
     int rc = comm_episode_get(c, a->episode_id, &e, &p, err);
@@ -507,7 +520,9 @@ static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct 
     if (latest && e.status == COMM_ISOLATING) {
         char reasons[sizeof e.reasons];
         comm_reasons_encode(&g, reasons, sizeof reasons);
-        bool changed = g.grade != e.grade || strcmp(reasons, e.reasons) != 0;
+        /* the history keeps one row per change of grade (store.c), not
+         * one per new reading of the same grade */
+        bool changed = g.grade != e.grade;
         e.grade = g.grade;
         str_copy(e.reasons, sizeof e.reasons, reasons);
         e.alert = g.alert;
@@ -542,18 +557,25 @@ static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct 
     json_object_set_new(j, "self_report", json_boolean(self));
     json_object_set_new(j, "regraded", json_boolean(latest && e.status == COMM_ISOLATING));
     json_object_set_new(j, "episode", comm_episode_json(&e, r->lang, now));
-    if (g.alert && e.status == COMM_ISOLATING) {
+    /* the proposal's hospitals are ranked after the commit, on a reader
+     * (comm_api_followup_create): ranking reads every hospital, and the
+     * single writer should not wait for that */
+    a->propose = g.alert && e.status == COMM_ISOLATING;
+    a->icu = g.icu;
+    a->person = p;
+    if (a->propose) {
         json_t *prop = json_object();
         json_object_set_new(prop, "bed", json_string(g.icu ? "icu" : "general"));
         json_object_set_new(prop, "green", json_boolean(true));
-        json_t *opts = comm_transfer_options(c, &p, g.icu, true, 3, r->lang, err);
-        json_object_set_new(prop, "options", opts ? opts : json_array());
+        json_object_set_new(prop, "options", json_array());
         json_object_set_new(j, "transfer_proposed", prop);
     } else {
         json_object_set_new(j, "transfer_proposed", json_null());
     }
     http_add_header(r, "Location",
                     arena_printf(&r->arena, "/api/v1/community/episodes/%lld", (long long)e.id));
+    json_decref(a->reply);
+    a->reply = json_incref(j);
     http_reply_json(r, 201, j);
     return CREST_OK;
 }
@@ -622,6 +644,18 @@ void comm_api_followup_create(struct http_req *r)
         return;
     }
     http_write(r, followup_fn, a);
+    if (a->reply && r->status == 201 && !r->replayed && a->propose) {
+        struct db_conn *c = db_acquire(http_db(r));
+        json_t *opts = comm_transfer_options(c, &a->person, a->icu, true, 3, r->lang, &err);
+        db_release(http_db(r), c);
+        json_t *prop = json_object_get(a->reply, "transfer_proposed");
+        if (opts && prop)
+            json_object_set_new(prop, "options", opts);
+        else
+            json_decref(opts);
+        http_reply_json(r, 201, json_incref(a->reply));
+    }
+    json_decref(a->reply);
 }
 
 void comm_api_followup_list(struct http_req *r)
@@ -689,23 +723,30 @@ void comm_api_grid_today(struct http_req *r)
         "e.next_due_ms <= ? THEN 0 ELSE 1 END, CASE e.grade WHEN 'red' THEN 0 WHEN 'yellow' "
         "THEN 1 ELSE 2 END, e.self_report_pending DESC, e.next_due_ms, e.id",
         "si", grid, now);
-    json_t *items = json_array();
+    /* written straight into the response: see comm_episode_write */
+    struct buf items;
+    buf_init(&items, (size_t)64 << 20);
+    buf_puts(&items, "[");
     int rc = st ? 0 : -1;
-    int64_t counts[3] = {0, 0, 0}, overdue = 0, self = 0, alerts = 0;
+    int64_t counts[3] = {0, 0, 0}, overdue = 0, self = 0, alerts = 0, n = 0;
     while (st && (rc = db_step(st, &err)) == 1) {
         struct comm_episode e;
         struct comm_person p;
         comm_episode_fill(st, 0, &e);
         comm_person_fill(st, COMM_EPISODE_NCOLS, &p);
-        json_t *j = comm_episode_json(&e, r->lang, now);
-        json_object_set_new(j, "person", comm_person_json(&p, false, today));
-        json_array_append_new(items, j);
+        if (n++)
+            buf_puts(&items, ",");
+        comm_episode_write(&items, &e, r->lang, now);
+        buf_puts(&items, ",\"person\":");
+        comm_person_write_masked(&items, &p, today);
+        buf_puts(&items, "}");
         counts[e.grade]++;
         overdue += e.next_due_ms <= now;
         self += e.self_report_pending;
         alerts += e.alert;
     }
     db_finalize(st);
+    buf_puts(&items, "]");
     int64_t open_requests = 0, overdue_requests = 0;
     if (rc >= 0) {
         st = db_query(c, &err,
@@ -723,26 +764,25 @@ void comm_api_grid_today(struct http_req *r)
     }
     db_release(http_db(r), c);
     if (rc < 0) {
-        json_decref(items);
+        buf_cleanup(&items);
         http_reply_error(r, &err);
         return;
     }
-    json_t *j = json_object();
     char t[32];
     util_iso8601(t, now);
-    json_object_set_new(j, "grid", json_string(grid));
-    json_object_set_new(j, "now", json_string(t));
-    json_object_set_new(j, "isolating", json_integer((json_int_t)json_array_size(items)));
-    json_object_set_new(j, "overdue", json_integer(overdue));
-    json_object_set_new(j, "red", json_integer(counts[COMM_RED]));
-    json_object_set_new(j, "yellow", json_integer(counts[COMM_YELLOW]));
-    json_object_set_new(j, "green", json_integer(counts[COMM_GREEN]));
-    json_object_set_new(j, "alerts", json_integer(alerts));
-    json_object_set_new(j, "self_reports", json_integer(self));
-    json_object_set_new(j, "open_requests", json_integer(open_requests));
-    json_object_set_new(j, "overdue_requests", json_integer(overdue_requests));
-    json_object_set_new(j, "items", items);
-    http_reply_json(r, 200, j);
+    r->status = 200;
+    r->ctype = "application/json; charset=utf-8";
+    buf_reset(&r->resp);
+    buf_printf(&r->resp,
+               "{\"grid\":\"%s\",\"now\":\"%s\",\"isolating\":%lld,\"overdue\":%lld,\"red\":%lld,"
+               "\"yellow\":%lld,\"green\":%lld,\"alerts\":%lld,\"self_reports\":%lld,"
+               "\"open_requests\":%lld,\"overdue_requests\":%lld,\"items\":",
+               grid, t, (long long)n, (long long)overdue, (long long)counts[COMM_RED],
+               (long long)counts[COMM_YELLOW], (long long)counts[COMM_GREEN], (long long)alerts,
+               (long long)self, (long long)open_requests, (long long)overdue_requests);
+    if (buf_append(&r->resp, items.p, items.n) != CREST_OK || buf_puts(&r->resp, "}") != CREST_OK)
+        http_reply_problem(r, CREST_TOOBIG, "internal");
+    buf_cleanup(&items);
 }
 
 /* ---- a resident's own pages ---- */

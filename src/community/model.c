@@ -68,7 +68,9 @@ void comm_id_mask(const char *id, char out[19])
 void comm_phone_mask(const char *phone, char out[32])
 {
     size_t n = phone ? strlen(phone) : 0;
-    if (n < 7) {
+    /* under 10 characters, the first three and last four would leave fewer
+     * than three hidden (a 7-character input showed every digit) */
+    if (n < 10) {
         snprintf(out, 32, "%s", n ? "****" : "");
         return;
     }
@@ -507,6 +509,8 @@ double comm_km(double lat1, double lon1, double lat2, double lon2)
     double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
     double a = sin(dlat / 2) * sin(dlat / 2) +
                cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    if (a > 1) /* rounding, near the antipodes: sqrt(1 - a) would be NaN */
+        a = 1;
     return 6371.0 * 2 * atan2(sqrt(a), sqrt(1 - a));
 }
 

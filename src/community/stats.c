@@ -65,8 +65,8 @@ void comm_api_stats(struct http_req *r)
         "THEN 1 ELSE 0 END), sum(CASE WHEN e.grade = 'green' THEN 1 ELSE 0 END), sum(e.alert), "
         "sum(CASE WHEN e.next_due_ms <= ? THEN 1 ELSE 0 END) FROM comm_episodes e LEFT JOIN "
         "regions rg ON rg.code = substr(e.grid, 1, ?) WHERE e.status = 'isolating' AND e.grid "
-        ">= ? AND e.grid < ? GROUP BY substr(e.grid, 1, ?), rg.name, rg.population ORDER BY 1",
-        "iiissi", (int64_t)clen, now, (int64_t)clen, region, upper, (int64_t)clen);
+        ">= ? AND e.grid < ? GROUP BY 1, rg.name, rg.population ORDER BY 1",
+        "iiiss", (int64_t)clen, now, (int64_t)clen, region, upper);
     while (st && (rc = db_step(st, &err)) == 1) {
         json_t *o = json_object();
         int64_t red = db_col_int(st, 3), yellow = db_col_int(st, 4), green = db_col_int(st, 5);

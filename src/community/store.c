@@ -4,6 +4,7 @@
  * and transfers are written by api.c with the statements next to their
  * rules.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -350,13 +351,31 @@ bool comm_person_position(struct db_conn *c, const struct comm_person *p, double
     return false;
 }
 
+/* The shift onto the scenario date changes only when the date rolls over or
+ * the demo is rebuilt: read from settings at most every 5 s (§16 of
+ * docs/decisions.md), not in every follow-up's transaction. */
+static pthread_mutex_t clock_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t clock_shift, clock_until_us;
+
 int64_t comm_now_ms(struct db_conn *c)
 {
-    int64_t now = util_now_ms();
-    char scenario[11], today[11];
-    if (!capacity_today(c, scenario))
-        return now;
-    comm_ms_date(now, today);
-    /* keep the time of day, move the date: whole days between the two */
-    return now + (comm_date_ms(scenario) - comm_date_ms(today));
+    int64_t now = util_now_ms(), mono = util_mono_us();
+    pthread_mutex_lock(&clock_mu);
+    bool fresh = mono < clock_until_us;
+    int64_t shift = clock_shift;
+    pthread_mutex_unlock(&clock_mu);
+    if (!fresh) {
+        char scenario[11], today[11];
+        shift = 0;
+        if (capacity_today(c, scenario)) {
+            comm_ms_date(now, today);
+            /* keep the time of day, move the date: whole days between the two */
+            shift = comm_date_ms(scenario) - comm_date_ms(today);
+        }
+        pthread_mutex_lock(&clock_mu);
+        clock_shift = shift;
+        clock_until_us = mono + 5 * 1000000;
+        pthread_mutex_unlock(&clock_mu);
+    }
+    return now + shift;
 }

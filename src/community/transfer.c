@@ -46,29 +46,47 @@ static int cand_cmp(const void *a, const void *b)
     return x->km < y->km ? -1 : x->km > y->km ? 1 : (x->id > y->id) - (x->id < y->id);
 }
 
-/* Free beds of a kind at one hospital, or at all (id = 0): the rows of
- * "hospital id, free". */
+/* Free beds of a kind at one hospital (id) or at the hospitals under a
+ * region prefix [lo, hi): the rows "id, name, region, role, level, lat,
+ * lon, free". Reservations are few: counted once, grouped, not per row. */
 static const char FREE_SQL[] =
     "SELECT f.id, f.name, f.region, f.role, f.level, f.lat, f.lon, "
     "CASE WHEN ? = 1 THEN l.icu_beds - l.icu_occupied ELSE (l.open_beds - l.occupied_beds) - "
-    "(l.icu_beds - l.icu_occupied) END - coalesce((SELECT count(*) FROM comm_transfers t WHERE "
-    "t.hospital_id = f.id AND t.bed = ? AND t.status IN " ACTIVE "), 0) "
+    "(l.icu_beds - l.icu_occupied) END - coalesce(t.n, 0) "
     "FROM facilities f JOIN capacity_latest l ON l.facility_id = f.id "
-    "WHERE f.kind = 'hospital' AND f.active = 1 AND (? = 0 OR f.id = ?)";
+    "LEFT JOIN (SELECT hospital_id, count(*) AS n FROM comm_transfers WHERE bed = ? AND status "
+    "IN " ACTIVE " GROUP BY hospital_id) t ON t.hospital_id = f.id "
+    "WHERE f.kind = 'hospital' AND f.active = 1 AND (? = 0 OR f.id = ?) AND f.region >= ? AND "
+    "f.region < ?";
 
-json_t *comm_transfer_options(struct db_conn *c, const struct comm_person *p, bool icu, bool green,
-                              int limit, const char *lang, struct crest_error *err)
+/* Keep the k nearest in v[0..*n) (k small: insertion, no sort of all). */
+static void keep_nearest(struct cand *v, size_t *n, size_t k, const struct cand *c)
 {
-    bool zh = !lang || strcmp(lang, "en") != 0;
-    double lat = 0, lon = 0;
-    bool where = comm_person_position(c, p, &lat, &lon);
-    struct db_stmt *st = db_query(c, err, FREE_SQL, "isii", (int64_t)icu, icu ? "icu" : "general",
-                                  (int64_t)0, (int64_t)0);
+    size_t i = *n < k ? (*n)++ : k;
+    if (i == k && cand_cmp(c, &v[k - 1]) >= 0)
+        return;
+    if (i == k)
+        i = k - 1;
+    while (i > 0 && cand_cmp(c, &v[i - 1]) < 0) {
+        v[i] = v[i - 1];
+        i--;
+    }
+    v[i] = *c;
+}
+
+/* The k nearest hospitals with a free bed under a region prefix. */
+static int nearest(struct db_conn *c, const char *prefix, bool icu, bool green, bool where,
+                   double lat, double lon, struct cand *v, size_t *n, size_t k,
+                   struct crest_error *err)
+{
+    char hi[20];
+    capacity_prefix_upper(prefix, hi);
+    struct db_stmt *st = db_query(c, err, FREE_SQL, "isiiss", (int64_t)icu, icu ? "icu" : "general",
+                                  (int64_t)0, (int64_t)0, prefix, hi);
     if (!st)
-        return NULL;
-    size_t n = 0, cap = 256;
-    struct cand *v = xmalloc(cap * sizeof *v);
+        return err->code;
     int rc;
+    *n = 0;
     while ((rc = db_step(st, err)) == 1) {
         const char *role = db_col_text(st, 3);
         bool designated =
@@ -76,29 +94,44 @@ json_t *comm_transfer_options(struct db_conn *c, const struct comm_person *p, bo
         int64_t free_beds = db_col_int(st, 7);
         if ((!green && !designated) || free_beds <= 0 || db_col_null(st, 5))
             continue;
-        if (n == cap)
-            v = xrealloc(v, (cap *= 2) * sizeof *v);
-        struct cand *k = &v[n++];
-        k->id = db_col_int(st, 0);
-        str_copy(k->name, sizeof k->name, db_col_text(st, 1));
-        str_copy(k->region, sizeof k->region, db_col_text(st, 2));
-        k->role = designated ? (strcmp(role, "designated") == 0 ? "designated" : "sub_designated")
+        struct cand k1;
+        k1.id = db_col_int(st, 0);
+        k1.km = where ? comm_km(lat, lon, db_col_double(st, 5), db_col_double(st, 6)) : 0;
+        if (*n == k && cand_cmp(&k1, &v[k - 1]) >= 0)
+            continue; /* not among the nearest: skip the copies */
+        str_copy(k1.name, sizeof k1.name, db_col_text(st, 1));
+        str_copy(k1.region, sizeof k1.region, db_col_text(st, 2));
+        k1.role = designated ? (strcmp(role, "designated") == 0 ? "designated" : "sub_designated")
                              : "none";
         const char *lv = db_col_text(st, 4);
-        k->level = lv && strcmp(lv, "tertiary") == 0    ? "tertiary"
+        k1.level = lv && strcmp(lv, "tertiary") == 0    ? "tertiary"
                    : lv && strcmp(lv, "secondary") == 0 ? "secondary"
                                                         : "primary";
-        k->km = where ? comm_km(lat, lon, db_col_double(st, 5), db_col_double(st, 6)) : 0;
-        k->free = free_beds;
+        k1.free = free_beds;
+        keep_nearest(v, n, k, &k1);
     }
     db_finalize(st);
-    if (rc < 0) {
-        free(v);
+    return rc < 0 ? err->code : CREST_OK;
+}
+
+json_t *comm_transfer_options(struct db_conn *c, const struct comm_person *p, bool icu, bool green,
+                              int limit, const char *lang, struct crest_error *err)
+{
+    bool zh = !lang || strcmp(lang, "en") != 0;
+    double lat = 0, lon = 0;
+    bool where = comm_person_position(c, p, &lat, &lon);
+    struct cand v[8];
+    size_t n = 0, k = limit < 1 ? 1 : limit > 8 ? 8 : (size_t)limit;
+    /* the person's city first (the nearest hospitals are nearly always
+     * there); the whole province when the city has too few */
+    char city[5];
+    str_copy(city, sizeof city, p->grid);
+    if (nearest(c, city, icu, green, where, lat, lon, v, &n, k, err) != CREST_OK)
         return NULL;
-    }
-    qsort(v, n, sizeof *v, cand_cmp);
+    if (n < k && nearest(c, "33", icu, green, where, lat, lon, v, &n, k, err) != CREST_OK)
+        return NULL;
     json_t *a = json_array();
-    for (size_t i = 0; i < n && (int)i < limit; i++) {
+    for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         json_object_set_new(o, "hospital_id", json_integer(v[i].id));
         json_object_set_new(o, "name", json_string(v[i].name));
@@ -122,7 +155,6 @@ json_t *comm_transfer_options(struct db_conn *c, const struct comm_person *p, bo
         json_object_set_new(o, "reason", json_string(why));
         json_array_append_new(a, o);
     }
-    free(v);
     return a;
 }
 
@@ -273,8 +305,9 @@ static int tr_create_fn(struct db_conn *c, struct http_req *r, void *arg, struct
         db_exec(c, err, NULL, "SELECT id FROM facilities WHERE id = ? FOR UPDATE", "i",
                 a->hospital_id) != CREST_OK)
         return err->code;
-    struct db_stmt *st = db_query(c, err, FREE_SQL, "isii", (int64_t)a->icu,
-                                  a->icu ? "icu" : "general", a->hospital_id, a->hospital_id);
+    struct db_stmt *st =
+        db_query(c, err, FREE_SQL, "isiiss", (int64_t)a->icu, a->icu ? "icu" : "general",
+                 a->hospital_id, a->hospital_id, "33", "34");
     if (!st)
         return err->code;
     rc = db_step(st, err);
@@ -413,7 +446,7 @@ void comm_api_transfer_list(struct http_req *r)
         "persons p ON p.id = t.person_id WHERE ((? = 1 AND t.hospital_id = ?) OR (? = 0 AND "
         "t.grid >= ? AND t.grid < ?)) AND t.id > ? AND (? = '' OR (? = 1 AND t.status IN " ACTIVE
         ") OR t.status = ?) ORDER BY t.id LIMIT ?",
-        "iiississsi", (int64_t)hosp, own, (int64_t)hosp, region, upper, after, status ? status : "",
+        "iiissisisi", (int64_t)hosp, own, (int64_t)hosp, region, upper, after, status ? status : "",
         (int64_t)active, status ? status : "", limit + 1);
     json_t *items = json_array();
     int rc = st ? 0 : -1;

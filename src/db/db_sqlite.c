@@ -69,7 +69,13 @@ struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
          * counted once however many connections use it) */
         pragma(h, "PRAGMA mmap_size=1073741824", err) ||
         pragma(h, "PRAGMA cache_size=-16384", err) ||
-        (!writer && pragma(h, "PRAGMA query_only=ON", err))) {
+        (!writer && pragma(h, "PRAGMA query_only=ON", err)) ||
+        /* the writer checkpoints every 64 MB of WAL, not every 4 MB: a
+         * follow-up touches a few pages all over the ledger, and the
+         * default checkpoint ran every few group commits, copying and
+         * syncing the same hot pages each time (3x fewer writes/s;
+         * docs/decisions.md §25) */
+        (writer && pragma(h, "PRAGMA wal_autocheckpoint=16384", err))) {
         sqlite3_close(h);
         return NULL;
     }
