@@ -2726,6 +2726,127 @@ static bool sign_in(struct who *u)
     return ok;
 }
 
+/* ---- the roster import ---- */
+
+static void upload(struct resp *r, struct who *u, const char *path, const char *data,
+                   const char *ctype)
+{
+    char ct[160];
+    snprintf(ct, sizeof ct, "Content-Type: %s", ctype);
+    http_full(r, "POST", path, data, strlen(data), 0, H(u->bearer, "Accept-Language: en", ct));
+}
+
+/* The row entry of an import report for file line `row`, or NULL. */
+static json_t *import_row(json_t *report, int row)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(report, "errors"), i, e)
+    {
+        if (json_integer_value(json_object_get(e, "row")) == row)
+            return e;
+    }
+    return NULL;
+}
+
+static bool row_has(json_t *row, const char *field)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(row, "errors"), i, e)
+    {
+        const char *f = jstr(e, "field");
+        if (f && !strcmp(f, field))
+            return true;
+    }
+    return false;
+}
+
+static void t_import(void)
+{
+    struct resp r;
+    char a[24], b[24], bad[24], csv[2048];
+    id_make(a, "19420101", true, false);
+    id_make(b, "19900505", false, false);
+    id_make(bad, "19800808", true, false);
+    bad[17] = bad[17] == '0' ? '1' : '0'; /* a wrong check digit */
+    snprintf(csv, sizeof csv,
+             "身份证号,姓名,网格代码,联系电话,独居,慢性病,性别\r\n"
+             "%s,赵大爷,%s,13800001111,是,高血压、糖尿病,男\r\n"
+             "%s,钱女士,%s,13800002222,否,,女\r\n"
+             "%s,孙某,%s,1380000,maybe,flu,男\r\n"
+             "%s,重复,%s,,,,\r\n",
+             a, GRID, b, GRID, bad, GRID, a, GRID);
+    int64_t before = persons_in(&gridw, GRID);
+
+    begin("import: a bad row rejects the whole file, row by row, nothing written");
+    upload(&r, &gridw, "/api/v1/persons/import", csv, "text/csv");
+    if (exp_status(&r, 422)) {
+        exp_int(r.json, "rows", 4, "report");
+        exp_int(r.json, "invalid", 2, "report");
+        exp_int(r.json, "created", 0, "report");
+        json_t *r4 = import_row(r.json, 4), *r5 = import_row(r.json, 5);
+        if (!r4 || !row_has(r4, "id_number") || !row_has(r4, "phone") ||
+            !row_has(r4, "living_alone") || !row_has(r4, "chronic[0]"))
+            fail("line 4 should name id_number, phone, living_alone, chronic[0]: %s", snip(&r));
+        if (!r5 || !row_has(r5, "id_number"))
+            fail("line 5 (a duplicate of line 2) should name id_number: %s", snip(&r));
+    }
+    resp_free(&r);
+    if (persons_in(&gridw, GRID) != before)
+        fail("persons were written by a rejected import");
+    end();
+
+    begin("import: dry_run reports without writing");
+    upload(&r, &gridw, "/api/v1/persons/import?dry_run=1", csv, "text/csv");
+    if (exp_status(&r, 200)) {
+        exp_int(r.json, "invalid", 2, "dry run");
+        if (!json_is_true(json_object_get(r.json, "dry_run")))
+            fail("dry_run not true");
+    }
+    resp_free(&r);
+    if (persons_in(&gridw, GRID) != before)
+        fail("a dry run wrote persons");
+    end();
+
+    begin("import: skip_bad imports the good rows, names and diseases decoded");
+    upload(&r, &gridw, "/api/v1/persons/import?skip_bad=1", csv, "text/csv");
+    if (exp_status(&r, 201))
+        exp_int(r.json, "created", 2, "skip_bad");
+    resp_free(&r);
+    if (persons_in(&gridw, GRID) != before + 2)
+        fail("expected 2 more persons in %s", GRID);
+    end();
+
+    begin("import: a CSV not in UTF-8 (GBK from Excel) → 422 on file");
+    upload(&r, &gridw, "/api/v1/persons/import", "\xc9\xed\xb7\xdd\xd6\xa4\xba\xc5,name,grid\r\n",
+           "text/csv");
+    exp_problem(&r, 422, "file", NULL);
+    resp_free(&r);
+    end();
+
+    begin("import: a required column missing → 422 naming it");
+    upload(&r, &gridw, "/api/v1/persons/import", "id_number,name\r\n1,2\r\n", "text/csv");
+    exp_problem(&r, 422, "grid", NULL);
+    resp_free(&r);
+    end();
+
+    begin("import: a grid outside the grid worker's scope is a row error");
+    {
+        char c[24], one[512];
+        id_make(c, "19700101", true, false);
+        snprintf(one, sizeof one, "id_number,name,grid\r\n%s,周某,%s\r\n", c, G2);
+        upload(&r, &gridw, "/api/v1/persons/import", one, "text/csv");
+        if (exp_status(&r, 422)) {
+            json_t *r2 = import_row(r.json, 2);
+            if (!r2 || !row_has(r2, "grid"))
+                fail("row 2 should name grid: %s", snip(&r));
+        }
+        resp_free(&r);
+    }
+    end();
+}
+
 int main(int argc, char **argv)
 {
     (void)argv;
@@ -2755,6 +2876,7 @@ int main(int argc, char **argv)
             t_hospital();
             t_stats();
             t_scope();
+            t_import();
         }
     } else {
         printf("FAIL setup: the api-* users must sign in\n");
