@@ -14,11 +14,15 @@ import { rememberPath } from './regions.js';
 import { PAGES, DEEP, pagesOf, homeOf, mayOpen } from './roles.js';
 import { problemBox } from './ui.js';
 import { renderDashboard } from './dashboard.js';
-import { renderGrid, renderPlaceholder } from './pages.js';
+import { renderPlaceholder } from './pages.js';
 import { renderHospital } from './hospital.js';
 import { renderFacilities } from './facilities.js';
 import { renderFacility } from './capacity.js';
 import { disposeCharts } from './map.js';
+// community pillar
+import { renderGridToday, renderGridRequests, renderGridNew, renderEpisode } from './community.js';
+import { renderSelfcare } from './selfcare.js';
+import { renderCommunityStats } from './communitystats.js';
 
 const app = document.getElementById('app');
 const state = {
@@ -188,10 +192,18 @@ async function route() {
   const h2 = location.hash;
   const m = /^#\/region\/([^/?#]+)$/.exec(h2);
   const fm = /^#\/facility\/([^/?#]+)$/.exec(h2);
+  const em = /^#\/episode\/(\d+)$/.exec(h2); // community pillar
+  const cm = /^#\/community\/(\d+)$/.exec(h2); // community pillar
   let page = null;
   let code = me.scope;
   let id = null;
-  if (m) {
+  if (em) {
+    page = 'episode';
+    id = em[1];
+  } else if (cm) {
+    page = 'community_region';
+    code = cm[1];
+  } else if (m) {
     page = 'region';
     code = decodeURIComponent(m[1]);
   } else if (fm) {
@@ -211,7 +223,13 @@ async function route() {
   else if (page === 'facility') await renderFacility(main, ctx);
   else if (page === 'facilities') await renderFacilities(main, ctx);
   else if (page === 'hospital') await renderHospital(main, ctx);
-  else if (page === 'grid') await renderGrid(main, ctx);
+  // community pillar
+  else if (page === 'grid') await renderGridToday(main, ctx);
+  else if (page === 'grid_requests') await renderGridRequests(main, ctx);
+  else if (page === 'grid_new') renderGridNew(main, ctx);
+  else if (page === 'episode') await renderEpisode(main, ctx);
+  else if (page === 'records') await renderSelfcare(main, ctx);
+  else if (page === 'community' || page === 'community_region') await renderCommunityStats(main, ctx);
   else renderPlaceholder(main, ctx);
 }
 

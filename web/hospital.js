@@ -8,6 +8,8 @@ import { problemBox, sourceBadge, facilityTags, loading } from './ui.js';
 import { loadReports, reportForm, reportsTable } from './report.js';
 import { capSource } from './capacity.js';
 import { areaLine, upcoming } from './pages.js';
+// community pillar: the transfers coming to this hospital
+import { incomingTransfers } from './transfers.js';
 
 function todayLine(data) {
   const today = data.today;
@@ -61,6 +63,7 @@ export async function renderHospital(main, { me, alive }) {
     h('div', { class: 'regionbar-title' }, h('h1', {}, f.name), facilityTags(f)),
     h('p', { class: 'lead' }, t('page.hospital.lead')),
     status,
+    incomingTransfers(), // community pillar
     h('div', { class: 'hospital-grid' },
       h('section', { class: 'panel report-panel', dataset: { reportPanel: '' } },
         h('div', { class: 'panel-head' }, h('h2', {}, t('hospital.form_title')), h('span', { class: 'muted' }, t('hospital.form_note'))),

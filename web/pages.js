@@ -1,11 +1,9 @@
 // pages.js - the working pages of the roles whose pillars have not landed yet.
-// Each shows who and where the user is, what exists now (the grid worker's
-// grid and its figures), and which pillar brings the rest: no invented data.
-import { h, clear } from './dom.js';
-import { t, fmtNumber, regionName } from './i18n.js';
-import { getRegion } from './regions.js';
+// Each shows who and where the user is and which pillar brings the rest: no
+// invented data. Pages that have landed list what is still to come here.
+import { h } from './dom.js';
+import { t, regionName } from './i18n.js';
 import { PAGES } from './roles.js';
-import { problemBox, sourceBadge, levelName, loading } from './ui.js';
 
 export function areaLine(me) {
   const path = me.region_path || [];
@@ -52,42 +50,6 @@ export function renderPlaceholder(main, { me, page }) {
   );
 }
 
-// the grid worker's day starts from their grid: what it is, where, how many
-// people live there (and where that figure comes from)
-export async function renderGrid(main, { me, alive }) {
-  const page = h('section', { class: 'page page-grid', dataset: { page: 'grid' } }, loading());
-  main.append(page);
-  let region = null;
-  let error = null;
-  try {
-    region = await getRegion(me.scope);
-  } catch (e) {
-    if (e.status === 401) return;
-    error = e;
-  }
-  if (!alive()) return;
-  const kids = (region && region.children) || [];
-  clear(page).append(
-    h('h1', {}, t('page.grid.title')),
-    h('p', { class: 'lead' }, t('page.grid.lead')),
-    areaLine(me),
-    error
-      ? problemBox(error)
-      : h(
-          'section',
-          { class: 'panel grid-card', dataset: { gridCard: region.code } },
-          h('div', { class: 'grid-card-head' },
-            h('h2', {}, regionName(region)),
-            h('span', { class: 'level' }, levelName(region.level))),
-          h('dl', { class: 'facts' },
-            h('dt', {}, t('figure.population')),
-            h('dd', {}, h('strong', {}, fmtNumber(region.population)), ' ', t('unit.people'), ' ', sourceBadge(region.population_source)),
-            h('dt', {}, t('table.code')),
-            h('dd', { class: 'code' }, region.code)),
-          kids.length
-            ? h('ul', { class: 'kids' }, kids.map((k) => h('li', {}, regionName(k), ' · ', fmtNumber(k.population), ' ', t('unit.people'))))
-            : null,
-        ),
-    upcoming('grid'),
-  );
-}
+// the grid worker's page is the community pillar's (community.js), which
+// keeps the grid's card (its name, population and where that figure comes
+// from) above the day's list

@@ -5,22 +5,27 @@
 export const PAGES = {
   dashboard: { route: '#/dashboard', label: 'nav.dashboard' },
   facilities: { route: '#/facilities', label: 'nav.facilities' },
-  grid: { route: '#/grid', label: 'nav.grid', upcoming: ['community', 'vaccine'] },
-  records: { route: '#/records', label: 'nav.records', upcoming: ['queue', 'vaccine', 'community', 'telecare', 'faq'] },
-  hospital: { route: '#/hospital', label: 'nav.hospital', upcoming: ['community', 'supply'] },
+  grid: { route: '#/grid', label: 'nav.grid', upcoming: ['vaccine'] },
+  records: { route: '#/records', label: 'nav.records', upcoming: ['queue', 'vaccine', 'telecare', 'faq'] },
+  hospital: { route: '#/hospital', label: 'nav.hospital', upcoming: ['supply'] },
   clinic: { route: '#/clinic', label: 'nav.clinic', upcoming: ['queue'] },
   pharmacy: { route: '#/pharmacy', label: 'nav.pharmacy', upcoming: ['telecare', 'supply'] },
   insurer: { route: '#/insurer', label: 'nav.insurer', upcoming: ['telecare'] },
   venue: { route: '#/venue', label: 'nav.venue', upcoming: ['screening'] },
   vaccinator: { route: '#/vaccinator', label: 'nav.vaccinator', upcoming: ['vaccine'] },
+  // community pillar: the grid worker's requests and new entry, the
+  // commander's community statistics
+  grid_requests: { route: '#/grid/requests', label: 'nav.grid_requests' },
+  grid_new: { route: '#/grid/new', label: 'nav.grid_new' },
+  community: { route: '#/community', label: 'nav.community' },
 };
 
 export const ROLE_PAGES = {
-  admin: ['dashboard', 'facilities'],
-  commander: ['dashboard', 'facilities'],
+  admin: ['dashboard', 'facilities', 'community'],
+  commander: ['dashboard', 'facilities', 'community'],
   hospital: ['hospital'],
   clinic: ['clinic'],
-  grid: ['grid'],
+  grid: ['grid', 'grid_requests', 'grid_new'],
   pharmacy: ['pharmacy'],
   insurer: ['insurer'],
   venue: ['venue'],
@@ -39,7 +44,14 @@ export function homeOf(role) {
 
 // pages reached by a link rather than the navigation (#/region/33,
 // #/facility/17), and the page whose role they belong to
-export const DEEP = { region: 'dashboard', facility: 'facilities' };
+export const DEEP = {
+  region: 'dashboard',
+  facility: 'facilities',
+  // community pillar: an entry of the ledger (#/episode/7), a region's
+  // community statistics (#/community/330106)
+  episode: 'grid',
+  community_region: 'community',
+};
 
 export function mayOpen(role, page) {
   return pagesOf(role).includes(page) || (DEEP[page] !== undefined && pagesOf(role).includes(DEEP[page]));

@@ -8,8 +8,13 @@ import assert from 'node:assert/strict';
 import { launch, newPage, closePage, login, navItems, BASE } from './helpers.mjs';
 
 // demo user → [home page, last region name in the header]; commanders and
-// admins also have the facility registry
-const NAV = { admin: ['dashboard', 'facilities'], commander: ['dashboard', 'facilities'] };
+// admins also have the facility registry and the community figures, grid
+// workers their service requests and a new entry (community pillar)
+const NAV = {
+  admin: ['dashboard', 'facilities', 'community'],
+  commander: ['dashboard', 'facilities', 'community'],
+  grid: ['grid', 'grid_requests', 'grid_new'],
+};
 const HOMES = {
   admin: ['dashboard', '浙江省'],
   commander: ['dashboard', '浙江省'],
@@ -47,8 +52,10 @@ for (const [user, [home, regionName]] of Object.entries(HOMES)) {
     assert.equal(await page.getAttribute('[data-role]', 'data-role'), role);
     if (home !== 'dashboard') {
       // pages waiting for later pillars say so and show no figures of their
-      // own; the hospital's has its report form (capacity pillar)
+      // own; the hospital's has its report form (capacity pillar) and
+      // incoming transfers, the resident's their self-service (community)
       if (home === 'hospital') await page.waitForSelector('[data-report-form]');
+      else if (home === 'records') await page.waitForSelector('[data-selfcare]');
       else if (home !== 'grid') await page.waitForSelector('[data-not-yet]');
       await page.waitForSelector('[data-upcoming] li');
       assert.equal(await page.evaluate(() => typeof window.echarts), 'undefined', 'no map library on this page');

@@ -64,6 +64,28 @@ try {
   await shot(page, 'grid-phone');
   await closePage(page);
 
+  // community: a grid worker records SpO₂ 90 % on a phone; the entry turns
+  // red and the nearest hospitals with a free bed are proposed
+  page = await newPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true });
+  await login(page, 'grid');
+  await page.waitForSelector('[data-page="grid"] [data-today-list] a[data-episode]');
+  const entry = await page.$eval('[data-today-list] a[data-episode]:not([data-grade="red"])', (e) => e.dataset.episode);
+  await page.click(`[data-today-list] a[data-episode="${entry}"]`);
+  await page.waitForSelector('[data-followup-form]');
+  await page.fill('#fu-spo2', '90');
+  await page.click('[data-followup-submit]');
+  await page.waitForSelector('[data-transfer-proposal]');
+  await scrollTo(page, '[data-followup-out]');
+  await shot(page, 'community-followup');
+  await closePage(page);
+
+  // community: the commander's figures and the map by isolating per 10,000
+  page = await newPage(browser, { viewport: { width: 1600, height: 900 } });
+  await login(page, 'commander', '#/community');
+  await page.waitForSelector('[data-comm-map] .chart[data-map-ready="1"]');
+  await shot(page, 'community-dashboard');
+  await closePage(page);
+
   // capacity on a command centre's screen: the targets, and the map coloured
   // by occupancy (1600×900: a wall's worth of map in under 300 KB)
   page = await newPage(browser, { viewport: { width: 1600, height: 900 } });
