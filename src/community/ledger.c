@@ -543,7 +543,7 @@ static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct 
         else if (g.grade > COMM_GREEN && g.alert)
             e.next_due_ms = f.at_ms;
         e.self_report_pending = self;
-        if ((rc = comm_episode_save(c, &e, err)) != CREST_OK)
+        if ((rc = comm_episode_save_followup(c, &e, err)) != CREST_OK)
             return rc;
         if (changed && (rc = comm_grade_history_add(c, &e, fid, f.at_ms, err)) != CREST_OK)
             return rc;

@@ -311,6 +311,29 @@ int comm_episode_save(struct db_conn *c, struct comm_episode *e, struct crest_er
     return CREST_OK;
 }
 
+int comm_episode_save_followup(struct db_conn *c, struct comm_episode *e, struct crest_error *err)
+{
+    int64_t changed = 0;
+    int rc = db_exec(
+        c, err, &changed,
+        "UPDATE comm_episodes SET grade = ?, reasons = ?, alert = ?, "
+        "last_temp = NULLIF(CAST(? AS DOUBLE PRECISION), -1), "
+        "last_spo2 = NULLIF(CAST(? AS BIGINT), -1), "
+        "last_followup_ms = NULLIF(CAST(? AS BIGINT), 0), fever_since_ms = ?, next_due_ms = ?, "
+        "self_report_pending = ?, version = version + 1 WHERE id = ? AND version = ?",
+        "ssidiiiiiii", comm_grade_name(e->grade), e->reasons, (int64_t)e->alert,
+        e->has_temp ? e->last_temp : -1.0, e->has_spo2 ? e->last_spo2 : (int64_t)-1,
+        e->last_followup_ms, e->fever_since_ms, e->next_due_ms, (int64_t)e->self_report_pending,
+        e->id, e->version);
+    if (rc)
+        return rc;
+    if (changed != 1)
+        return crest_error_set(err, CREST_PRECONDITION, "precondition_failed", "%lld",
+                               (long long)e->version);
+    e->version++;
+    return CREST_OK;
+}
+
 int comm_grade_history_add(struct db_conn *c, const struct comm_episode *e, int64_t followup_id,
                            int64_t at_ms, struct crest_error *err)
 {

@@ -84,6 +84,10 @@ int comm_episode_insert(struct db_conn *c, struct comm_episode *e, int64_t user_
 /* Store the grade, fever run, last readings, due time, status; version must
  * match (CREST_PRECONDITION otherwise). */
 int comm_episode_save(struct db_conn *c, struct comm_episode *e, struct crest_error *err);
+/* After a follow-up: only the columns a follow-up changes, so the indexes
+ * on status, end date and grid are not rewritten (SQLite rewrites every
+ * index that mentions a column in the SET list). */
+int comm_episode_save_followup(struct db_conn *c, struct comm_episode *e, struct crest_error *err);
 int comm_grade_history_add(struct db_conn *c, const struct comm_episode *e, int64_t followup_id,
                            int64_t at_ms, struct crest_error *err);
 

@@ -161,7 +161,9 @@ static const char core_v4[] = "ALTER TABLE idempotency ADD COLUMN headers TEXT;"
  * its follow-ups and grade history, service requests and transfers. One open
  * episode per person and one active transfer per episode are unique indexes,
  * so a race loses with a constraint, never with two rows. The grid worker's
- * list reads the partial index of open episodes by grid and due time. */
+ * list reads the partial index of open episodes by grid (not by due time
+ * too: a follow-up moves the due time, and an index on it would be one more
+ * page written by every follow-up; 500 rows sort in memory). */
 static const char community_v5[] =
     "CREATE TABLE persons ("
     "  id $PK,"
@@ -216,8 +218,7 @@ static const char community_v5[] =
     "  version $INT NOT NULL DEFAULT 1"
     ")$STRICT;"
     "CREATE UNIQUE INDEX comm_episodes_open ON comm_episodes(person_id) WHERE status = 'isolating';"
-    "CREATE INDEX comm_episodes_grid ON comm_episodes(grid, next_due_ms) WHERE status = "
-    "'isolating';"
+    "CREATE INDEX comm_episodes_grid ON comm_episodes(grid) WHERE status = 'isolating';"
     "CREATE INDEX comm_episodes_person ON comm_episodes(person_id, id);"
     "CREATE INDEX comm_episodes_start ON comm_episodes(start_date, grid);"
     "CREATE INDEX comm_episodes_end ON comm_episodes(end_date, grid) WHERE end_date IS NOT NULL;"
