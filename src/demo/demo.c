@@ -25,6 +25,7 @@
 #include "../capacity/capacity.h"
 #include "../db/audit.h"
 #include "../http/user.h"
+#include "../queue/queue.h" /* queue pillar */
 #include "../region/region.h"
 
 uint64_t demo_rand(struct demo_rng *r)
@@ -404,6 +405,13 @@ static int stage_capacity(struct db_conn *c, void *arg, struct crest_error *err)
     return capacity_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
 }
 
+/* queue pillar: clinics' hours and counters, a day of tickets */
+static int stage_queue(struct db_conn *c, void *arg, struct crest_error *err)
+{
+    struct stage_ctx *s = arg;
+    return queue_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
+}
+
 /* The geography, in order; the logins follow, then the pillars. */
 static const struct stage stages[] = {
     {"regions: cities and counties", stage_divisions},
@@ -415,6 +423,7 @@ static const struct stage stages[] = {
  * so a pillar can bind a demo login to its facility). */
 static const struct stage pillar_stages[] = {
     {"capacity: facilities, a year of reports", stage_capacity},
+    {"queue: fever clinics' hours and counters, a day of tickets", stage_queue},
 };
 
 int demo_run(struct db *db, const struct demo_opts *o, struct crest_error *err)

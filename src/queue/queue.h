@@ -197,6 +197,60 @@ struct queue_clinic {
 int queue_clinic_get(struct db_conn *c, int64_t facility_id, const struct policy *p,
                      struct queue_clinic *out, struct crest_error *err);
 
+struct queue_snapshot;
+/* Is a facility a fever clinic? Township/community fever rooms, and
+ * hospitals of level secondary and above (the seed: every secondary-and-
+ * above hospital has one). */
+bool queue_is_clinic_kind(const char *kind, const char *level);
+
+struct queue_ticket {
+    int64_t id, facility_id;
+    char region[16], day[11], label[12], lane[48];
+    int64_t no, seq;
+    bool prio, online, has_geo;
+    char person[80]; /* "" for an anonymous desk ticket */
+    int64_t user_id;
+    double lat, lon;
+    enum queue_state state;
+    int calls;
+    int64_t counter_no; /* 0 = none */
+    int64_t issued_ms, called_ms, started_ms, done_ms;
+    double est_wait_s;
+    int64_t version;
+};
+int queue_ticket_get(struct db_conn *c, int64_t id, struct queue_ticket *t,
+                     struct crest_error *err);
+/* The person's open ticket; CREST_NOTFOUND when none. */
+int queue_ticket_open_of(struct db_conn *c, const char *person, struct queue_ticket *t,
+                         struct crest_error *err);
+/* Issue a ticket: the day's next number, the lane's count, the ledger row.
+ * t carries facility, region, day, lane, prio, person, user, source, geo;
+ * fills id, no, seq, label, state, issued_ms, version. */
+int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, int64_t by_user,
+                       struct crest_error *err);
+/* Apply an event (model.c decides if it is legal: CREST_CONFLICT if not),
+ * keeping the day's lane counts, the counter's current ticket and its
+ * service-time estimate (on finish) in step, with a ledger row. */
+int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_event ev,
+                       int64_t counter_no, int64_t by_user, const struct policy *p,
+                       struct crest_error *err);
+/* The desk's "next": the counter's current ticket is finished (serving) or
+ * missed (called), then the next waiting ticket by the lane rule is called
+ * to it. CREST_NOTFOUND (no such counter), CREST_CONFLICT (counter closed,
+ * key queue_counter_closed; queue empty, key queue_empty). */
+int queue_call_next(struct db_conn *c, int64_t facility_id, const char *day, int64_t counter_no,
+                    int64_t by_user, const struct policy *p, struct queue_ticket *called,
+                    struct crest_error *err);
+/* Calls before the ticket now (its place in the queue), from the counts of
+ * waiting tickets ahead in each lane. */
+int queue_ticket_position(struct db_conn *c, const struct queue_ticket *t,
+                          const struct queue_snapshot *s, const struct policy *p, int64_t *before,
+                          struct crest_error *err);
+int queue_counter_set(struct db_conn *c, int64_t facility_id, int64_t counter_no, bool open,
+                      struct crest_error *err);
+int queue_hours_set(struct db_conn *c, int64_t facility_id, const char *hours, int64_t *version,
+                    struct crest_error *err);
+
 /* Per-clinic snapshot of the queue as the estimator sees it. */
 struct queue_snapshot {
     int64_t prio_waiting, ord_waiting, called, serving;
@@ -204,7 +258,10 @@ struct queue_snapshot {
     int open_counters, idle_counters;
     double rate;   /* per second */
     double wait_s; /* expected wait for a new ordinary ticket, -1 unknown */
+    int max_streak;
 };
+/* Expected wait of a ticket with `before` calls ahead, from a snapshot. */
+double queue_snapshot_wait(const struct queue_snapshot *s, int64_t before);
 int queue_snapshot_get(struct db_conn *c, int64_t facility_id, const char *day,
                        const struct policy *p, struct queue_snapshot *out, struct crest_error *err);
 
@@ -212,7 +269,7 @@ int queue_snapshot_get(struct db_conn *c, int64_t facility_id, const char *day,
 /* Clinics' hours and counters, a day of tickets (illustrative), and the
  * `clinic` login bound to a fever clinic. Runs in the demo's write
  * transaction, after the capacity stage. */
-int queue_demo(struct db_conn *c, uint64_t seed, int64_t *nclinics, int64_t *ntickets,
+int queue_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nclinics, int64_t *ntickets,
                struct crest_error *err);
 
 /* ---- api.c ---- */
