@@ -19,6 +19,7 @@ import { renderHospital } from './hospital.js';
 import { renderFacilities } from './facilities.js';
 import { renderFacility } from './capacity.js';
 import { disposeCharts } from './map.js';
+import { renderDesk, renderResidentQueue, closeStreams } from './queue.js'; // queue pillar
 
 const app = document.getElementById('app');
 const state = {
@@ -172,6 +173,7 @@ async function route() {
   const token = ++routeToken;
   const alive = () => token === routeToken;
   disposeCharts();
+  closeStreams(); // queue pillar: live views of the page left behind
   const hash = location.hash || '#/';
   if (!state.me) {
     if (hash !== '#/login') {
@@ -212,6 +214,8 @@ async function route() {
   else if (page === 'facilities') await renderFacilities(main, ctx);
   else if (page === 'hospital') await renderHospital(main, ctx);
   else if (page === 'grid') await renderGrid(main, ctx);
+  else if (page === 'clinic') await renderDesk(main, ctx); // queue pillar
+  else if (page === 'queue') await renderResidentQueue(main, ctx); // queue pillar
   else renderPlaceholder(main, ctx);
 }
 

@@ -585,6 +585,7 @@ void queue_api_counter_put(struct http_req *r)
 struct issue_arg {
     int64_t clinic;
     struct queue_ticket t;
+    struct queue_snapshot counters; /* read before the transaction: an estimate */
     json_t *display;
     json_t *closed; /* set when the clinic is closed: next_open + alternatives */
     json_t *existing;
@@ -637,21 +638,17 @@ static int issue_fn(struct db_conn *c, struct http_req *r, void *arg, struct cre
         util_iso8601(iso, next);
         return crest_error_set(err, CREST_CONFLICT, "queue_clinic_closed", "%s", iso);
     }
-    struct queue_snapshot s;
-    if ((rc = queue_snapshot_get(c, cl.facility_id, day, pol(), &s, err)))
-        return rc;
-    int64_t before = s.max_streak > 0
-                         ? queue_calls_before(t->prio, s.prio_waiting, s.ord_waiting,
-                                              s.prio_waiting, s.ord_waiting, s.streak, s.max_streak)
-                         : s.prio_waiting + s.ord_waiting;
+    struct queue_snapshot s = a->counters;
+    int64_t before = 0;
     t->facility_id = cl.facility_id;
     str_copy(t->region, sizeof t->region, cl.region);
     str_copy(t->day, sizeof t->day, day);
-    t->est_wait_s = queue_snapshot_wait(&s, before);
-    if ((rc = queue_ticket_issue(c, t, r->user.id, err)) ||
+    if ((rc = queue_ticket_issue(c, t, &s, &before, r->user.id, err)) ||
         (rc = audit_ticket(c, r, "create", t, err)))
         return rc;
-    if (!(a->display = display_json(c, &cl, day, err)))
+    /* the live views' snapshot only when someone watches */
+    if (http_sse_watchers(TOPIC(cl.facility_id)) > 0 &&
+        !(a->display = display_json(c, &cl, day, err)))
         return err->code;
     http_add_header(r, "Location",
                     arena_printf(&r->arena, "/api/v1/queue/tickets/%lld", (long long)t->id));
@@ -734,6 +731,13 @@ void queue_api_ticket_create(struct http_req *r)
     a.t.user_id = r->user.id;
     if (resident)
         snprintf(a.t.person, sizeof a.t.person, "user:%lld", (long long)r->user.id);
+    struct db_conn *c = db_acquire(http_db(r));
+    int rc = queue_counters_get(c, a.clinic, pol(), &a.counters, &err);
+    db_release(http_db(r), c);
+    if (rc) {
+        http_reply_error(r, &err);
+        return;
+    }
     http_write(r, issue_fn, &a);
     if (r->status == 201)
         publish(a.t.facility_id, a.display);
@@ -892,11 +896,13 @@ static int next_fn(struct db_conn *c, struct http_req *r, void *arg, struct cres
         (rc = audit_ticket(c, r, "call", &a->t, err)))
         return rc;
     json_decref(a->display);
-    if (!(a->display = display_json(c, &cl, day, err)))
+    a->display = NULL;
+    /* the live views' snapshot only when someone watches (the desk's own
+     * screen is one of them) */
+    if (http_sse_watchers(TOPIC(a->id)) > 0 && !(a->display = display_json(c, &cl, day, err)))
         return err->code;
     json_t *j = json_object();
     json_object_set_new(j, "ticket", ticket_json(&a->t, &cl, -1, -1));
-    json_object_set_new(j, "clinic", json_incref(a->display));
     http_reply_json(r, 200, j);
     return CREST_OK;
 }

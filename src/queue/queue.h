@@ -187,7 +187,6 @@ struct queue_clinic {
     double lat, lon;
     bool has_geo, active;
     struct queue_hours hours;
-    int counters_open, counters_total;
     int64_t version;
 };
 
@@ -223,11 +222,18 @@ int queue_ticket_get(struct db_conn *c, int64_t id, struct queue_ticket *t,
 /* The person's open ticket; CREST_NOTFOUND when none. */
 int queue_ticket_open_of(struct db_conn *c, const char *person, struct queue_ticket *t,
                          struct crest_error *err);
-/* Issue a ticket: the day's next number, the lane's count, the ledger row.
- * t carries facility, region, day, lane, prio, person, user, source, geo;
- * fills id, no, seq, label, state, issued_ms, version. */
-int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, int64_t by_user,
-                       struct crest_error *err);
+/* Issue a ticket: the day's next number and the lane's count (one
+ * statement), the ticket, the ledger row. t carries facility, region, day,
+ * lane, prio, person, user, source, geo; fills id, no, seq, label, state,
+ * issued_ms, est_wait_s, version. s brings the counters' rate and idle count
+ * and max_streak (queue_counters_get, which may be read before the
+ * transaction: an estimate) and gets the day's counts before this ticket;
+ * *before = the calls ahead of it. */
+int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, struct queue_snapshot *s,
+                       int64_t *before, int64_t by_user, struct crest_error *err);
+/* The open counters' rate and idle count, and max_streak, into out. */
+int queue_counters_get(struct db_conn *c, int64_t facility_id, const struct policy *p,
+                       struct queue_snapshot *out, struct crest_error *err);
 /* Apply an event (model.c decides if it is legal: CREST_CONFLICT if not),
  * keeping the day's lane counts, the counter's current ticket and its
  * service-time estimate (on finish) in step, with a ledger row. */

@@ -28,9 +28,8 @@ int queue_clinic_get(struct db_conn *c, int64_t facility_id, const struct policy
     struct db_stmt *st = db_query(
         c, err,
         "SELECT f.id, f.region, f.kind, f.level, f.name, f.lat, f.lon, f.active, q.hours, "
-        "q.version, (SELECT count(*) FROM queue_counters k WHERE k.facility_id = f.id AND "
-        "k.is_open = 1), (SELECT count(*) FROM queue_counters k WHERE k.facility_id = f.id) "
-        "FROM facilities f LEFT JOIN queue_clinics q ON q.facility_id = f.id WHERE f.id = ?",
+        "q.version FROM facilities f LEFT JOIN queue_clinics q ON q.facility_id = f.id WHERE "
+        "f.id = ?",
         "i", facility_id);
     if (!st)
         return err->code;
@@ -50,8 +49,6 @@ int queue_clinic_get(struct db_conn *c, int64_t facility_id, const struct policy
         if (!hours || !queue_hours_parse(hours, &out->hours))
             queue_hours_parse(hosp ? "24h" : p->queue.default_hours, &out->hours);
         out->version = db_col_null(st, 9) ? 0 : db_col_int(st, 9);
-        out->counters_open = (int)db_col_int(st, 10);
-        out->counters_total = (int)db_col_int(st, 11);
         rc = 2;
     }
     db_finalize(st);
@@ -81,24 +78,8 @@ int queue_snapshot_get(struct db_conn *c, int64_t facility_id, const char *day,
     db_finalize(st);
     if (rc < 0)
         return err->code;
-    st = db_query(c, err,
-                  "SELECT ewma_s, samples, ticket_id FROM queue_counters WHERE facility_id = ? AND "
-                  "is_open = 1",
-                  "i", facility_id);
-    if (!st)
-        return err->code;
-    double prior = p->queue.default_service_min * 60;
-    while ((rc = db_step(st, err)) == 1) {
-        out->open_counters++;
-        if (db_col_null(st, 2))
-            out->idle_counters++;
-        struct queue_ewma e = {db_col_double(st, 0), db_col_int(st, 1)};
-        bool open = true;
-        out->rate += queue_rate(&e, &open, 1, prior);
-    }
-    db_finalize(st);
-    if (rc < 0)
-        return err->code;
+    if ((rc = queue_counters_get(c, facility_id, p, out, err)))
+        return rc;
     out->wait_s = queue_snapshot_wait(out, queue_calls_before(false, 0, out->ord_waiting,
                                                               out->prio_waiting, out->ord_waiting,
                                                               out->streak, out->max_streak));
@@ -220,12 +201,37 @@ static int next_no(struct db_conn *c, int64_t facility_id, const char *day, int6
     return rc == 1 ? CREST_OK : (rc < 0 ? err->code : CREST_INTERNAL);
 }
 
-int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, int64_t by_user,
-                       struct crest_error *err)
+int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, struct queue_snapshot *s,
+                       int64_t *before, int64_t by_user, struct crest_error *err)
 {
-    int rc = next_no(c, t->facility_id, t->day, &t->no, err);
-    if (rc)
-        return rc;
+    /* the day's next number and the lane's count in one statement: the
+     * counts before this ticket are what its place is computed from */
+    int64_t dp = t->prio ? 1 : 0, dord = t->prio ? 0 : 1;
+    struct db_stmt *st = db_query(
+        c, err,
+        "INSERT INTO queue_days (facility_id, day, next_no, waiting_prio, waiting_ord) VALUES (?, "
+        "?, 1, ?, ?) ON CONFLICT (facility_id, day) DO UPDATE SET next_no = queue_days.next_no + "
+        "1, waiting_prio = queue_days.waiting_prio + excluded.waiting_prio, waiting_ord = "
+        "queue_days.waiting_ord + excluded.waiting_ord RETURNING next_no, streak, waiting_prio, "
+        "waiting_ord",
+        "isii", t->facility_id, t->day, dp, dord);
+    if (!st)
+        return err->code;
+    int rc = db_step(st, err);
+    if (rc == 1) {
+        t->no = db_col_int(st, 0);
+        s->streak = (int)db_col_int(st, 1);
+        s->prio_waiting = db_col_int(st, 2) - dp;
+        s->ord_waiting = db_col_int(st, 3) - dord;
+    }
+    db_finalize(st);
+    if (rc != 1)
+        return rc < 0 ? err->code : CREST_INTERNAL;
+    *before = s->max_streak > 0
+                  ? queue_calls_before(t->prio, s->prio_waiting, s->ord_waiting, s->prio_waiting,
+                                       s->ord_waiting, s->streak, s->max_streak)
+                  : s->prio_waiting + s->ord_waiting;
+    t->est_wait_s = queue_snapshot_wait(s, *before);
     t->seq = t->no;
     /* a readable number: A for the ordinary lane, P for priority */
     snprintf(t->label, sizeof t->label, "%c%03lld", t->prio ? 'P' : 'A',
@@ -241,13 +247,12 @@ int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, int64_t by_use
                       "RETURNING id";
     const char *person = t->person[0] ? t->person : NULL;
     const char *src = t->online ? "online" : "desk";
-    struct db_stmt *st =
-        t->has_geo ? db_query(c, err, sql, "ississiisisddid", t->facility_id, t->region, t->day,
-                              t->no, t->label, t->lane, (int64_t)t->prio, t->seq, person,
-                              t->user_id, src, t->lat, t->lon, t->issued_ms, t->est_wait_s)
-                   : db_query(c, err, sql, "ississiisisnnid", t->facility_id, t->region, t->day,
-                              t->no, t->label, t->lane, (int64_t)t->prio, t->seq, person,
-                              t->user_id, src, t->issued_ms, t->est_wait_s);
+    st = t->has_geo ? db_query(c, err, sql, "ississiisisddid", t->facility_id, t->region, t->day,
+                               t->no, t->label, t->lane, (int64_t)t->prio, t->seq, person,
+                               t->user_id, src, t->lat, t->lon, t->issued_ms, t->est_wait_s)
+                    : db_query(c, err, sql, "ississiisisnnid", t->facility_id, t->region, t->day,
+                               t->no, t->label, t->lane, (int64_t)t->prio, t->seq, person,
+                               t->user_id, src, t->issued_ms, t->est_wait_s);
     if (!st)
         return err->code;
     rc = db_step(st, err);
@@ -256,9 +261,34 @@ int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, int64_t by_use
     db_finalize(st);
     if (rc != 1)
         return rc < 0 ? err->code : CREST_INTERNAL;
-    if ((rc = lane_count(c, t, 1, err)))
-        return rc;
     return ledger(c, t, "issue", NULL, by_user, err);
+}
+
+int queue_counters_get(struct db_conn *c, int64_t facility_id, const struct policy *p,
+                       struct queue_snapshot *out, struct crest_error *err)
+{
+    out->max_streak = queue_max_streak(p->queue.priority_share_pct);
+    out->open_counters = out->idle_counters = 0;
+    out->rate = 0;
+    struct db_stmt *st =
+        db_query(c, err,
+                 "SELECT ewma_s, samples, ticket_id FROM queue_counters WHERE facility_id = ? AND "
+                 "is_open = 1",
+                 "i", facility_id);
+    if (!st)
+        return err->code;
+    double prior = p->queue.default_service_min * 60;
+    int rc;
+    while ((rc = db_step(st, err)) == 1) {
+        out->open_counters++;
+        if (db_col_null(st, 2))
+            out->idle_counters++;
+        struct queue_ewma e = {db_col_double(st, 0), db_col_int(st, 1)};
+        bool open = true;
+        out->rate += queue_rate(&e, &open, 1, prior);
+    }
+    db_finalize(st);
+    return rc < 0 ? err->code : CREST_OK;
 }
 
 int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_event ev,
@@ -397,20 +427,26 @@ int queue_call_next(struct db_conn *c, int64_t facility_id, const char *day, int
         return rc;
     if (!hp && !ho)
         return crest_error_set(err, CREST_CONFLICT, "queue_empty", NULL);
-    struct queue_snapshot s;
-    if ((rc = queue_snapshot_get(c, facility_id, day, p, &s, err)))
-        return rc;
+    int streak = 0, max_streak = queue_max_streak(p->queue.priority_share_pct);
+    if (!(st = db_query(c, err, "SELECT streak FROM queue_days WHERE facility_id = ? AND day = ?",
+                        "is", facility_id, day)))
+        return err->code;
+    if ((rc = db_step(st, err)) == 1)
+        streak = (int)db_col_int(st, 0);
+    db_finalize(st);
+    if (rc < 0)
+        return err->code;
     bool prio;
-    if (s.max_streak <= 0) /* no lanes: ticket order */
+    if (max_streak <= 0) /* no lanes: ticket order */
         prio = hp && (!ho || tp.seq < to.seq);
     else
-        prio = queue_pick_priority(hp, ho, s.streak, s.max_streak);
+        prio = queue_pick_priority(hp, ho, streak, max_streak);
     *called = prio ? tp : to;
     if ((rc = queue_ticket_apply(c, called, QE_CALL, counter_no, by_user, p, err)))
         return rc;
     return db_exec(c, err, NULL,
                    "UPDATE queue_days SET streak = ? WHERE facility_id = ? AND day = ?", "iis",
-                   (int64_t)queue_streak_after(prio, s.streak), facility_id, day);
+                   (int64_t)queue_streak_after(prio, streak), facility_id, day);
 }
 
 int queue_ticket_position(struct db_conn *c, const struct queue_ticket *t,

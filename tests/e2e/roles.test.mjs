@@ -9,7 +9,7 @@ import { launch, newPage, closePage, login, navItems, BASE } from './helpers.mjs
 
 // demo user → [home page, last region name in the header]; commanders and
 // admins also have the facility registry
-const NAV = { admin: ['dashboard', 'facilities'], commander: ['dashboard', 'facilities'] };
+const NAV = { admin: ['dashboard', 'facilities'], commander: ['dashboard', 'facilities'], resident: ['records', 'queue'] };
 const HOMES = {
   admin: ['dashboard', '浙江省'],
   commander: ['dashboard', '浙江省'],
@@ -49,8 +49,9 @@ for (const [user, [home, regionName]] of Object.entries(HOMES)) {
       // pages waiting for later pillars say so and show no figures of their
       // own; the hospital's has its report form (capacity pillar)
       if (home === 'hospital') await page.waitForSelector('[data-report-form]');
+      else if (home === 'clinic') await page.waitForSelector('[data-desk] [data-call-next]'); // queue pillar
       else if (home !== 'grid') await page.waitForSelector('[data-not-yet]');
-      await page.waitForSelector('[data-upcoming] li');
+      if (home !== 'clinic') await page.waitForSelector('[data-upcoming] li');
       assert.equal(await page.evaluate(() => typeof window.echarts), 'undefined', 'no map library on this page');
       // another role's page by URL: refused with a message, not shown
       await page.goto(`${BASE}/#/dashboard`);
