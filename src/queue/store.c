@@ -357,6 +357,8 @@ int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_eve
                           "diii", e.mean_s, e.n, t->facility_id, t->counter_no)))
             return rc;
     }
+    if (to == QS_WAITING) /* back in the queue: no counter until called again */
+        t->counter_no = 0;
     t->state = to;
     t->calls = calls;
     int64_t changed = 0;
