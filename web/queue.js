@@ -323,6 +323,25 @@ export async function renderDesk(main, { me, alive }) {
   });
 }
 
+// ---- the dashboard's wait figure ----
+
+// GET /queue/stats for a region (null when the caller may not see it)
+export async function loadQueueStats(code) {
+  return api('GET', `/queue/stats?region=${encodeURIComponent(code)}`);
+}
+
+// the region row's `queue` (figures.js reads p90_wait_min): the region
+// itself from `total`, its children from `regions`
+export function attachQueue(region, kids, stats) {
+  if (!stats) return;
+  region.queue = { ...stats.total, source: stats.source };
+  const byCode = new Map((stats.regions || []).map((r) => [r.region, r]));
+  for (const k of kids) {
+    const x = byCode.get(k.code);
+    k.queue = x ? { ...x, source: stats.source } : null;
+  }
+}
+
 // ---- the public call display (display.html) ----
 
 function drawDisplay(root, d) {

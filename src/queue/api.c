@@ -1269,7 +1269,7 @@ void queue_api_stats(struct http_req *r)
     free(rg);
     json_t *j = json_object();
     json_object_set_new(j, "day", json_string(day));
-    json_object_set_new(j, "source", json_string(illustrative ? "illustrative" : "recorded"));
+    json_object_set_new(j, "source", json_string(illustrative ? "illustrative" : "reported"));
     json_object_set_new(j, "total", agg_json(&total, false));
     free(total.w);
     json_object_set_new(j, "regions", regions);

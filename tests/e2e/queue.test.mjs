@@ -96,3 +96,23 @@ test('a resident takes a ticket on a phone, the desk calls it, the ticket page a
   await closePage(display);
   await closePage(desk);
 });
+
+test('the dashboard map can be coloured by the fever-clinic wait', async () => {
+  const page = await newPage(browser);
+  await login(page, 'commander');
+  await page.waitForSelector('[data-map] .chart');
+  const { status, body } = await apiGet(page, '/queue/stats?region=33');
+  assert.equal(status, 200);
+  assert.ok(body.regions.length > 0, 'cities with fever-clinic waits');
+  assert.equal(body.source, 'illustrative');
+  await page.selectOption('[data-figure]', 'queue_wait');
+  await page.waitForSelector('[data-map] .chart[data-map-figure="queue_wait"]');
+  const data = await page.evaluate(() => {
+    const chart = window.echarts.getInstanceByDom(document.querySelector('[data-map] .chart'));
+    return chart.getOption().series[0].data.map((d) => ({ code: d.code, value: d.value }));
+  });
+  const want = new Map(body.regions.map((r) => [r.region, r.p90_wait_min]));
+  for (const d of data) if (want.has(d.code)) assert.equal(d.value, want.get(d.code), `city ${d.code}`);
+  assert.ok(data.some((d) => want.has(d.code)), 'the map shows the API\'s waits');
+  await closePage(page);
+});
