@@ -31,9 +31,18 @@ SCALE=${SCALE:-0.1}
 WATCHERS=${WATCHERS:-1000}
 PY=/usr/bin/python3
 command -v wrk >/dev/null || { echo "bench: wrk is missing (scripts/install-deps)" >&2; exit 1; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
+# load: the load average and the share of the CPUs busy in the second
+# before (anything else running on the machine skews the figures)
+load() {
+    local a b
+    a=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
+    sleep 1
+    b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
+    echo "$a $b" | awk -v l="$(cut -d' ' -f1-3 /proc/loadavg)" \
+        '{u = $3 - $1; i = $4 - $2; printf "load %s, CPU busy before %.0f %%", l, u + i ? 100 * u / (u + i) : 0}'
+}
 
-echo "## queue: simulation (load $(load))"
+echo "## queue: simulation ($(load))"
 for seed in 1 2 3; do
     "$CREST_BIN" queue simulate --seed "$seed" --policy "$ROOT/policy/zhejiang-2022-12.json"
     echo
@@ -43,7 +52,7 @@ done
 echo "json: $(cat "$TEST_TMP/sim.json")"
 
 DB="$TEST_TMP/queue.db"
-echo "## queue: demo province at --scale $SCALE (load $(load))"
+echo "## queue: demo province at --scale $SCALE ($(load))"
 "$CREST_BIN" demo --db "$DB" --scale "$SCALE" >/dev/null 2>&1
 # open around the clock, so that the run does not depend on the hour
 sqlite3 "$DB" "UPDATE queue_clinics SET hours = '24h'; UPDATE queue_counters SET is_open = 1;"
@@ -70,7 +79,7 @@ get() { # NAME rps|p50|p99|statuses
     esac
 }
 
-echo "## queue: tickets, wrk -t2 -c$CONNS -d${DURATION}s over $NCLIN clinics (load $(load))"
+echo "## queue: tickets, wrk -t2 -c$CONNS -d${DURATION}s over $NCLIN clinics ($(load))"
 before=$(sqlite3 "$DB" "SELECT count(*) FROM queue_tickets")
 wrk_once tickets tickets "$CONNS"
 after=$(sqlite3 "$DB" "SELECT count(*) FROM queue_tickets")
@@ -79,10 +88,10 @@ echo "tickets: $(get tickets rps) req/s, $(get tickets statuses); rows added $cr
     "= $(awk -v n="$created" -v d="$DURATION" 'BEGIN {printf "%.0f", n / d}')/s;" \
     "p50 $(get tickets p50), p99 $(get tickets p99)"
 
-echo "## queue: call-next, wrk -t2 -c16 -d${DURATION}s (load $(load))"
+echo "## queue: call-next, wrk -t2 -c16 -d${DURATION}s ($(load))"
 wrk_once next next 16
 echo "call-next (c16): $(get next rps) req/s, $(get next statuses); p50 $(get next p50), p99 $(get next p99)"
-echo "## queue: call-next, wrk -t1 -c1 -d${DURATION}s (load $(load))"
+echo "## queue: call-next, wrk -t1 -c1 -d${DURATION}s ($(load))"
 CREST_THREADS=1 CREST_MODE=next wrk -t1 -c1 -d"${DURATION}s" --latency -s "$HERE/queue.lua" \
     "$CREST_URL" >"$TEST_TMP/next1.wrk" 2>&1
 echo "call-next (c1): $(get next1 rps) req/s, $(get next1 statuses); p50 $(get next1 p50), p99 $(get next1 p99)"
@@ -93,6 +102,6 @@ for _ in $(seq 10); do
     curl -sf -o /dev/null -XPOST -H "Authorization: Bearer $TOKEN" \
         -H 'Content-Type: application/json' -d '{}' "$CREST_URL/api/v1/queue/clinics/$CL/tickets"
 done
-echo "## queue: $WATCHERS watchers of clinic $CL (load $(load))"
+echo "## queue: $WATCHERS watchers of clinic $CL ($(load))"
 "$BUILD_DIR/bench/sse_watch" 127.0.0.1 "${CREST_URL##*:}" "$CL" "$TOKEN" "$WATCHERS" 5
 crest_stop
