@@ -79,6 +79,10 @@ get() { # NAME rps|p50|p99|statuses
     esac
 }
 
+# the disk's own pace, to read the write figures against: one fsync'd
+# commit per row (the core benchmark's baseline, bench/RESULTS.md)
+echo "## queue: disk baseline, sqlite_commits ($(load))"
+"$BUILD_DIR/bench/sqlite_commits" "$TEST_TMP/commits.db" 3 1 | tail -1
 echo "## queue: tickets, wrk -t2 -c$CONNS -d${DURATION}s over $NCLIN clinics ($(load))"
 before=$(sqlite3 "$DB" "SELECT count(*) FROM queue_tickets")
 wrk_once tickets tickets "$CONNS"
