@@ -211,14 +211,18 @@ static const char queue_v6[] =
     "  started_ms $INT,"
     "  done_ms $INT,"
     "  est_wait_s $REAL,"
-    "  version $INT NOT NULL DEFAULT 1,"
-    "  UNIQUE (facility_id, day, no)"
+    "  version $INT NOT NULL DEFAULT 1"
     ")$STRICT;"
+    /* A new ticket touches as few index pages as possible (each is a random
+     * page per clinic in the WAL): the queue's own index, which also serves
+     * every (clinic, day) scan; the open-ticket rule only for tickets with a
+     * person; called tickets only once called. Numbers are unique per clinic
+     * and day by construction (queue_days.next_no). */
     "CREATE UNIQUE INDEX queue_tickets_open ON queue_tickets(person) "
-    "  WHERE state IN ('waiting','called','serving');"
+    "  WHERE person IS NOT NULL AND state IN ('waiting','called','serving');"
     "CREATE INDEX queue_tickets_queue ON queue_tickets(facility_id, day, state, prio, seq);"
-    "CREATE INDEX queue_tickets_called ON queue_tickets(facility_id, day, called_ms);"
-    "CREATE INDEX queue_tickets_region ON queue_tickets(region, day);"
+    "CREATE INDEX queue_tickets_called ON queue_tickets(facility_id, day, called_ms) "
+    "  WHERE called_ms IS NOT NULL;"
     "CREATE TABLE queue_events ("
     "  id $PK,"
     "  ticket_id $INT NOT NULL REFERENCES queue_tickets(id),"

@@ -157,7 +157,7 @@ int queue_ticket_open_of(struct db_conn *c, const char *person, struct queue_tic
     return ticket_one(c, t, err,
                       db_query(c, err,
                                "SELECT " TICKET_COLS " FROM queue_tickets WHERE person = ? AND "
-                               "state IN ('waiting','called','serving')",
+                               "person IS NOT NULL AND state IN ('waiting','called','serving')",
                                "s", person));
 }
 
