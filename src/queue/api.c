@@ -450,6 +450,19 @@ void queue_api_clinic_get(struct http_req *r)
                  : crest_error_set(&err, CREST_NOTFOUND, "queue_clinic_not_found", NULL);
     if (rc == CREST_OK)
         j = display_json(c, &cl, day, &err);
+    /* closed or overloaded: where else to go from here (the issue's "says
+     * when it opens and where else to go"; next_open is already there) */
+    if (j && cl.has_geo && !(is_desk(r) && desk_may(r, &cl)) &&
+        (!json_is_true(json_object_get(j, "open_now")) ||
+         json_is_true(json_object_get(j, "overloaded")))) {
+        json_t *alt = recommend(c, r, cl.lat, cl.lon, day, cl.facility_id, 3, &err);
+        if (alt)
+            json_object_set_new(j, "alternatives", alt);
+        else {
+            json_decref(j);
+            j = NULL;
+        }
+    }
     if (j && is_desk(r) && desk_may(r, &cl)) {
         /* the desk also sees its counters */
         json_t *arr = json_array();

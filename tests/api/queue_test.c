@@ -304,6 +304,22 @@ static void t_closed_and_one_open(void)
     if (waiting_of(C) != 0)
         fail("C's queue changed");
     end();
+    begin("a closed clinic's status says when it opens and where else to go");
+    call(&r, &resident, "GET", P("/api/v1/queue/clinics/%lld", (long long)C), NULL);
+    if (exp_status(&r, 200)) {
+        const char *no = jstr(r.json, "next_open");
+        if (!no || strcmp(no, iso))
+            fail("next_open %s, expected %s", no ? no : "(none)", iso);
+        json_t *alt = json_object_get(r.json, "alternatives");
+        if (!json_is_array(alt) || json_array_size(alt) < 1 || json_array_size(alt) > 3)
+            fail("expected 1-3 alternatives: %s", snip(&r));
+    }
+    resp_free(&r);
+    call(&r, &resident, "GET", P("/api/v1/queue/clinics/%lld", (long long)A), NULL);
+    if (exp_status(&r, 200) && json_object_get(r.json, "alternatives"))
+        fail("an open clinic that is not overloaded lists alternatives: %s", snip(&r));
+    resp_free(&r);
+    end();
 
     begin("a resident takes a ticket online: 201, a number, a place and an expected wait");
     call(&r, &resident, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)A),
