@@ -1145,7 +1145,8 @@ static json_t *agg_json(struct agg *a, bool clinic)
         json_object_set_new(o, "name", json_string(a->name));
     }
     json_object_set_new(o, "region", json_string(a->code));
-    qsort(a->w, (size_t)a->nw, sizeof *a->w, dcmp);
+    if (a->nw > 1)
+        qsort(a->w, (size_t)a->nw, sizeof *a->w, dcmp);
     json_object_set_new(o, "waiting", json_integer(a->waiting));
     json_object_set_new(o, "called_today", json_integer(a->nw));
     json_object_set_new(o, "served_today", json_integer(a->served));

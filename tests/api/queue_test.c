@@ -663,6 +663,12 @@ static void t_recommend_and_stats(void)
                  (long long)jint(total, "waiting"), (long long)jint(total, "served_today"));
     }
     resp_free(&r);
+    /* a region without clinics (a grid): zeros, not an error */
+    call(&r, &commander, "GET", "/api/v1/queue/stats?region=330106004001001", NULL);
+    if (exp_status(&r, 200) && (json_array_size(json_object_get(r.json, "clinics")) != 0 ||
+                                jint(json_object_get(r.json, "total"), "waiting") != 0))
+        fail("a grid has no clinics: %s", snip(&r));
+    resp_free(&r);
     call(&r, &desk, "GET", "/api/v1/queue/stats?region=330106", NULL);
     if (exp_status(&r, 200)) {
         json_t *clinics = json_object_get(r.json, "clinics");
