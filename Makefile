@@ -46,6 +46,7 @@ bench: build
 	@bench/run.sh
 	@bench/capacity.sh
 	@bench/community.sh
+	@bench/queue.sh
 
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCREST_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 >/dev/null

@@ -21,6 +21,7 @@
 #include "http/http.h"
 #include "http/user.h"
 #include "policy/policy.h"
+#include "queue/queue.h"
 #include "routes.h"
 
 #ifndef CREST_SOURCE_DIR
@@ -54,6 +55,9 @@ static void usage(FILE *f)
           "  audit   verify [--db DB]\n"
           "  backup  FILE [--db DB]      online copy of an SQLite database\n"
           "  restore FILE [--db DB]      replace the database with a backup (server stopped)\n"
+          "  queue   simulate [--clinics N] [--patients N] [--seed N] [--load F] [--mismatch S] "
+          "[--json]\n"
+          "          a fever-clinic peak day: nearest clinic vs crest's routing\n"
           "  version\n"
           "\n"
           "DB is a file path, sqlite:PATH or postgres://… (default var/crest.db).\n"
@@ -425,6 +429,14 @@ int main(int argc, char **argv)
     }
     struct config c;
     config_defaults(&c);
+    /* queue pillar: `crest queue simulate`, options of its own */
+    if (!strcmp(cmd, "queue")) {
+        if (argc < 3 || strcmp(argv[2], "simulate") != 0)
+            return die_usage("queue wants `simulate [--clinics N] [--patients N] [--seed N] "
+                             "[--load F] [--policy FILE] [--json]`%s",
+                             "");
+        return queue_cli_simulate(argc - 3, argv + 3, c.policy);
+    }
     const char *pos[4] = {0};
     int npos = 0;
     const char *role = NULL, *scope = NULL;

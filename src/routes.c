@@ -10,11 +10,15 @@
 #include "community/community.h"
 #include "http/http.h"
 #include "policy/policy.h"
+#include "queue/queue.h"
 #include "region/region.h"
 
 #define COMMAND (R(ROLE_ADMIN) | R(ROLE_COMMANDER))
 #define GRIDS (COMMAND | R(ROLE_GRID))
 #define GRIDS_RES (GRIDS | R(ROLE_RESIDENT))
+/* queue pillar: a clinic's desk (and its overseers); who holds tickets */
+#define QUEUE_DESK (COMMAND | R(ROLE_CLINIC))
+#define QUEUE_TICKETS (QUEUE_DESK | R(ROLE_RESIDENT))
 
 const struct http_route crest_routes[] = {
     {"POST", "/api/v1/session", session_routes_login, ROLES_ALL, HTTP_PUBLIC | HTTP_NOCSRF},
@@ -67,6 +71,20 @@ const struct http_route crest_routes[] = {
     {"GET", "/api/v1/community/ledger.xlsx", comm_api_ledger_xlsx, GRIDS, 0},
     {"GET", "/api/v1/community/me", comm_api_me, R(ROLE_RESIDENT), 0},
     {"POST", "/api/v1/community/me/episodes", comm_api_me_episode, R(ROLE_RESIDENT), 0},
+    /* queue: fever-clinic tickets, call-next, recommendation, live views */
+    {"GET", "/api/v1/queue/recommend", queue_api_recommend, ROLES_ALL, 0},
+    {"GET", "/api/v1/queue/stats", queue_api_stats, COMMAND | R(ROLE_CLINIC), 0},
+    {"GET", "/api/v1/queue/tickets/mine", queue_api_ticket_mine, R(ROLE_RESIDENT), 0},
+    {"GET", "/api/v1/queue/tickets/{id}", queue_api_ticket_get, QUEUE_TICKETS, 0},
+    {"POST", "/api/v1/queue/tickets/{id}/events", queue_api_ticket_event, QUEUE_TICKETS, 0},
+    {"GET", "/api/v1/queue/clinics/{id}", queue_api_clinic_get, ROLES_ALL, 0},
+    {"PUT", "/api/v1/queue/clinics/{id}/hours", queue_api_clinic_hours, QUEUE_DESK, 0},
+    {"PUT", "/api/v1/queue/clinics/{id}/counters/{no}", queue_api_counter_put, QUEUE_DESK, 0},
+    {"POST", "/api/v1/queue/clinics/{id}/tickets", queue_api_ticket_create, QUEUE_TICKETS, 0},
+    {"POST", "/api/v1/queue/clinics/{id}/call-next", queue_api_call_next, QUEUE_DESK, 0},
+    {"GET", "/api/v1/queue/clinics/{id}/queue", queue_api_queue_list, QUEUE_DESK, 0},
+    {"GET", "/api/v1/queue/clinics/{id}/display", queue_api_display, ROLES_ALL, HTTP_PUBLIC},
+    {"GET", "/api/v1/queue/clinics/{id}/events", queue_api_events, ROLES_ALL, HTTP_PUBLIC},
 };
 
 const int crest_nroutes = (int)(sizeof crest_routes / sizeof crest_routes[0]);

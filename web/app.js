@@ -23,6 +23,7 @@ import { disposeCharts } from './map.js';
 import { renderGridToday, renderGridRequests, renderGridNew, renderEpisode } from './community.js';
 import { renderSelfcare } from './selfcare.js';
 import { renderCommunityStats } from './communitystats.js';
+import { renderDesk, renderResidentQueue, closeStreams } from './queue.js'; // queue pillar
 
 const app = document.getElementById('app');
 const state = {
@@ -176,6 +177,7 @@ async function route() {
   const token = ++routeToken;
   const alive = () => token === routeToken;
   disposeCharts();
+  closeStreams(); // queue pillar: live views of the page left behind
   const hash = location.hash || '#/';
   if (!state.me) {
     if (hash !== '#/login') {
@@ -230,6 +232,8 @@ async function route() {
   else if (page === 'episode') await renderEpisode(main, ctx);
   else if (page === 'records') await renderSelfcare(main, ctx);
   else if (page === 'community' || page === 'community_region') await renderCommunityStats(main, ctx);
+  else if (page === 'clinic') await renderDesk(main, ctx); // queue pillar
+  else if (page === 'queue') await renderResidentQueue(main, ctx); // queue pillar
   else renderPlaceholder(main, ctx);
 }
 

@@ -8,6 +8,7 @@ import { h, clear } from './dom.js';
 import { t, fmtNumber, fmtRate, regionName } from './i18n.js';
 import { getRegion, ancestors } from './regions.js';
 import { FIGURES, currentFigure, chooseFigure } from './figures.js';
+import { loadQueueStats, attachQueue } from './queue.js'; // queue pillar
 import { CITIES, drawMap } from './map.js';
 import { problemBox, sourceBadge, sourceLegend, levelName, levelsName, loading } from './ui.js';
 import { loadCapacity, attachCapacity, capacityHead, capacityKpis, occupancyPanel, failingPanel } from './capacity.js';
@@ -20,6 +21,7 @@ export async function renderDashboard(main, { me, code, alive, go }) {
   let region;
   // capacity alongside: its failure shows in its own part of the page
   const capacity = loadCapacity(code).catch((e) => e);
+  const queue = loadQueueStats(code).catch(() => null); // queue pillar: waits for the map
   try {
     region = await getRegion(code);
   } catch (e) {
@@ -38,6 +40,7 @@ export async function renderDashboard(main, { me, code, alive, go }) {
   const kids = region.children || [];
   const ok = !(cap instanceof Error);
   if (ok) attachCapacity(region, kids, cap.c);
+  attachQueue(region, kids, await queue); // queue pillar
   if (!ok && cap.status === 401) return;
 
   clear(page).append(

@@ -50,6 +50,17 @@ export const FIGURES = [
     value: (r) => pct(cap(r) && cap(r).compliance_rate),
     source: (r) => (cap(r) ? cap(r).source : null),
   },
+  // queue pillar: the p90 fever-clinic wait today (GET /api/v1/queue/stats,
+  // attached as the row's `queue` by the dashboard)
+  {
+    key: 'queue_wait',
+    label: 'figure.queue_wait',
+    unit: 'unit.minutes',
+    kpi: false,
+    colors: ['#1a9850', '#fee08b', '#fdae61', '#b2182b'],
+    value: (r) => (r.queue && typeof r.queue.p90_wait_min === 'number' ? r.queue.p90_wait_min : null),
+    source: (r) => (r.queue ? r.queue.source : null),
+  },
 ];
 
 const KEY = 'crest.figure';

@@ -6,9 +6,10 @@ export const PAGES = {
   dashboard: { route: '#/dashboard', label: 'nav.dashboard' },
   facilities: { route: '#/facilities', label: 'nav.facilities' },
   grid: { route: '#/grid', label: 'nav.grid', upcoming: ['vaccine'] },
-  records: { route: '#/records', label: 'nav.records', upcoming: ['queue', 'vaccine', 'telecare', 'faq'] },
+  records: { route: '#/records', label: 'nav.records', upcoming: ['vaccine', 'telecare', 'faq'] },
   hospital: { route: '#/hospital', label: 'nav.hospital', upcoming: ['supply'] },
-  clinic: { route: '#/clinic', label: 'nav.clinic', upcoming: ['queue'] },
+  clinic: { route: '#/clinic', label: 'nav.clinic' }, // queue pillar: the desk's call-next screen
+  queue: { route: '#/queue', label: 'nav.queue' }, // queue pillar: a resident's ticket
   pharmacy: { route: '#/pharmacy', label: 'nav.pharmacy', upcoming: ['telecare', 'supply'] },
   insurer: { route: '#/insurer', label: 'nav.insurer', upcoming: ['telecare'] },
   venue: { route: '#/venue', label: 'nav.venue', upcoming: ['screening'] },
@@ -30,7 +31,7 @@ export const ROLE_PAGES = {
   insurer: ['insurer'],
   venue: ['venue'],
   vaccinator: ['vaccinator'],
-  resident: ['records'],
+  resident: ['records', 'queue'],
 };
 
 export function pagesOf(role) {

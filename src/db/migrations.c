@@ -301,6 +301,84 @@ static const char community_v5[] =
     "('reserved','accepted');"
     "CREATE INDEX comm_transfers_hospital ON comm_transfers(hospital_id, status);"
     "CREATE INDEX comm_transfers_grid ON comm_transfers(grid, status);";
+/* queue pillar: fever clinics' hours and counters, tickets and their event
+ * ledger. A ticket changes only with a queue_events row; queue_days keeps
+ * each clinic's day: the next number, the priority streak, and how many wait
+ * in each lane (so a new ticket's place is known without counting). One open
+ * ticket per person: a partial unique index. */
+static const char queue_v6[] =
+    "CREATE TABLE queue_clinics ("
+    "  facility_id $INT PRIMARY KEY REFERENCES facilities(id),"
+    "  hours TEXT NOT NULL,"
+    "  version $INT NOT NULL DEFAULT 1,"
+    "  updated_ms $INT NOT NULL"
+    ")$STRICT;"
+    "CREATE TABLE queue_counters ("
+    "  facility_id $INT NOT NULL REFERENCES facilities(id),"
+    "  counter_no $INT NOT NULL,"
+    "  is_open $INT NOT NULL,"
+    "  ewma_s $REAL,"
+    "  samples $INT NOT NULL DEFAULT 0,"
+    "  ticket_id $INT,"
+    "  updated_ms $INT NOT NULL,"
+    "  PRIMARY KEY (facility_id, counter_no)"
+    ")$STRICT;"
+    "CREATE TABLE queue_days ("
+    "  facility_id $INT NOT NULL REFERENCES facilities(id),"
+    "  day TEXT NOT NULL,"
+    "  next_no $INT NOT NULL,"
+    "  streak $INT NOT NULL DEFAULT 0,"
+    "  waiting_prio $INT NOT NULL DEFAULT 0,"
+    "  waiting_ord $INT NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (facility_id, day)"
+    ")$STRICT;"
+    "CREATE TABLE queue_tickets ("
+    "  id $PK,"
+    "  facility_id $INT NOT NULL REFERENCES facilities(id),"
+    "  region TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"
+    "  no $INT NOT NULL,"
+    "  label TEXT NOT NULL,"
+    "  lane TEXT NOT NULL,"
+    "  prio $INT NOT NULL,"
+    "  seq $INT NOT NULL,"
+    "  person TEXT,"
+    "  user_id $INT,"
+    "  source TEXT NOT NULL CHECK (source IN ('online','desk')),"
+    "  lat $REAL,"
+    "  lon $REAL,"
+    "  state TEXT NOT NULL,"
+    "  calls $INT NOT NULL DEFAULT 0,"
+    "  counter_no $INT,"
+    "  issued_ms $INT NOT NULL,"
+    "  called_ms $INT,"
+    "  started_ms $INT,"
+    "  done_ms $INT,"
+    "  est_wait_s $REAL,"
+    "  version $INT NOT NULL DEFAULT 1"
+    ")$STRICT;"
+    /* A new ticket touches as few index pages as possible (each is a random
+     * page per clinic in the WAL): the queue's own index, which also serves
+     * every (clinic, day) scan; the open-ticket rule only for tickets with a
+     * person; called tickets only once called. Numbers are unique per clinic
+     * and day by construction (queue_days.next_no). */
+    "CREATE UNIQUE INDEX queue_tickets_open ON queue_tickets(person) "
+    "  WHERE person IS NOT NULL AND state IN ('waiting','called','serving');"
+    "CREATE INDEX queue_tickets_queue ON queue_tickets(facility_id, day, state, prio, seq);"
+    "CREATE INDEX queue_tickets_called ON queue_tickets(facility_id, day, called_ms) "
+    "  WHERE called_ms IS NOT NULL;"
+    "CREATE TABLE queue_events ("
+    "  id $PK,"
+    "  ticket_id $INT NOT NULL REFERENCES queue_tickets(id),"
+    "  facility_id $INT NOT NULL,"
+    "  at_ms $INT NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  from_state TEXT,"
+    "  to_state TEXT NOT NULL,"
+    "  counter_no $INT,"
+    "  user_id $INT NOT NULL"
+    ")$STRICT;"
+    "CREATE INDEX queue_events_ticket ON queue_events(ticket_id);";
 
 const struct db_migration db_migrations[] = {
     {1, "core: regions, users, sessions, audit, idempotency", core_v1},
@@ -308,5 +386,6 @@ const struct db_migration db_migrations[] = {
     {3, "capacity: facilities by kind and region", capacity_v3},
     {4, "core: idempotency replays headers", core_v4},
     {5, "community: persons, isolation ledger, follow-ups, requests, transfers", community_v5},
+    {6, "queue: clinics, counters, tickets, events", queue_v6}, /* queue pillar */
     {0, NULL, NULL},
 };

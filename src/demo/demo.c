@@ -26,6 +26,7 @@
 #include "../community/community.h"
 #include "../db/audit.h"
 #include "../http/user.h"
+#include "../queue/queue.h" /* queue pillar */
 #include "../region/region.h"
 
 uint64_t demo_rand(struct demo_rng *r)
@@ -409,13 +410,21 @@ static int stage_community_clear(struct db_conn *c, void *arg, struct crest_erro
 {
     struct stage_ctx *s = arg;
     s->rows = s->rows2 = 0;
-    return community_demo_clear(c, err);
+    int rc = community_demo_clear(c, err);
+    return rc ? rc : queue_demo_clear(c, err);
 }
 
 static int stage_community(struct db_conn *c, void *arg, struct crest_error *err)
 {
     struct stage_ctx *s = arg;
     return community_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
+}
+
+/* queue pillar: clinics' hours and counters, a day of tickets */
+static int stage_queue(struct db_conn *c, void *arg, struct crest_error *err)
+{
+    struct stage_ctx *s = arg;
+    return queue_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
 }
 
 /* The geography, in order; the logins follow, then the pillars. */
@@ -428,9 +437,11 @@ static const struct stage stages[] = {
 /* Pillars append their stage here, in dependency order (after the logins,
  * so a pillar can bind a demo login to its facility). */
 static const struct stage pillar_stages[] = {
-    {"community: clear the previous ledger", stage_community_clear},
+    /* rows that refer to facilities go before capacity replaces them */
+    {"pillars: clear the previous demo", stage_community_clear},
     {"capacity: facilities, a year of reports", stage_capacity},
     {"community: people, isolation ledger, requests", stage_community},
+    {"queue: fever clinics' hours and counters, a day of tickets", stage_queue},
 };
 
 int demo_run(struct db *db, const struct demo_opts *o, struct crest_error *err)

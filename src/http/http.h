@@ -102,6 +102,10 @@ struct http_req {
     bool replayed;
     bool error_replied; /* a write fn built its own error reply (e.g. an import report) */
     int route_idx;
+    /* a Server-Sent Events stream instead of a body (http_reply_sse) */
+    bool sse;
+    uint64_t sse_topic;
+    const char *sse_event;
 };
 
 typedef void (*http_handler)(struct http_req *r);
@@ -208,6 +212,18 @@ bool session_verify_password(const char *hash, const char *pw);
 int http_upload_rows(struct http_req *r,
                      int (*fn)(void *arg, int row, int ncells, const char *const *cells), void *arg,
                      struct crest_error *err);
+/* ---- Server-Sent Events (sse.c; added by the queue pillar) ---- */
+/* Answer with an event stream of `topic`: first `first_json` as event
+ * `event`, then every http_sse_publish of the topic (latest wins: each
+ * message is a full snapshot). No thread per watcher: see sse.c. */
+void http_reply_sse(struct http_req *r, uint64_t topic, const char *event, const char *first_json);
+/* Send json as `event` to every watcher of topic (copies json). Thread-safe. */
+void http_sse_publish(uint64_t topic, const char *event, const char *json);
+int http_sse_watchers(uint64_t topic);
+/* server.c's part: the MHD response for an SSE request; end all streams. */
+void *http_sse_response(struct http_req *r);
+void http_sse_shutdown(void);
+void http_sse_free_all(void);
 
 /* ---- static files (static.c) ---- */
 /* Serve r->path from the web root; false when no such file. */

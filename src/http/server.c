@@ -639,8 +639,15 @@ static enum MHD_Result send_reply(struct http_req *r)
     if (!r->status)
         http_reply_problem(r, CREST_INTERNAL, "internal");
     bool head = strcmp(r->method, "HEAD") == 0;
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        head ? 0 : r->resp.n, r->resp.p ? r->resp.p : (char *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp;
+    if (r->sse && r->status == 200 && !head) { /* queue pillar: a live stream */
+        resp = http_sse_response(r);
+        r->ctype = "text/event-stream; charset=utf-8";
+        if (resp)
+            MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    } else
+        resp = MHD_create_response_from_buffer(
+            head ? 0 : r->resp.n, r->resp.p ? r->resp.p : (char *)"", MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -873,9 +880,20 @@ int http_server_port(struct http_server *s)
 void http_server_stop(struct http_server *s)
 {
     pool_stop(s);
-    if (s->d)
+    if (s->d) {
+        http_sse_shutdown(); /* no suspended stream may be left (queue pillar) */
         MHD_stop_daemon(s->d);
+        http_sse_free_all();
+    }
     s->d = NULL;
+}
+
+void http_reply_sse(struct http_req *r, uint64_t topic, const char *event, const char *first_json)
+{
+    http_reply_text(r, 200, "text/event-stream; charset=utf-8", first_json, strlen(first_json));
+    r->sse = true;
+    r->sse_topic = topic;
+    r->sse_event = event;
 }
 
 void http_server_free(struct http_server *s)

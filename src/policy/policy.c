@@ -125,12 +125,26 @@ static const struct spec telecare_spec[] = {
     {NULL, 0, 0, 0, 0, 0, false},
 };
 
+/* queue pillar */
+static const struct spec queue_spec[] = {
+    {"max_calls", K_INT, OFF(queue.max_calls), 0, 1, 10, true},
+    {"priority_lanes", K_LIST, OFF(queue.priority_lanes), 0, 0, POLICY_MAX_LIST, true},
+    {"priority_share_pct", K_PCT, OFF(queue.priority_share_pct), 0, 0, 95, true},
+    {"travel_speed_kmh", K_PCT, OFF(queue.travel_speed_kmh), 0, 1, 200, true},
+    {"default_hours", K_STR, STRF(queue.default_hours), 0, 0, true},
+    {"default_service_min", K_PCT, OFF(queue.default_service_min), 0, 1, 120, true},
+    {"ewma_alpha", K_PCT, OFF(queue.ewma_alpha), 0, 0, 1, true},
+    {"overload_wait_min", K_INT, OFF(queue.overload_wait_min), 0, 1, 1440, true},
+    {NULL, 0, 0, 0, 0, 0, false},
+};
+
 static const struct {
     const char *name;
     const struct spec *spec;
 } sections[] = {
     {"capacity", capacity_spec}, {"screening", screening_spec}, {"vaccine", vaccine_spec},
     {"supply", supply_spec},     {"community", community_spec}, {"telecare", telecare_spec},
+    {"queue", queue_spec}, /* queue pillar */
 };
 
 static void ferr(struct crest_error *e, const char *sec, const char *key, const char *code,
@@ -332,6 +346,12 @@ int policy_parse(const char *json, size_t n, struct policy *p, struct crest_erro
         else
             section(s, sections[i].name, sections[i].spec, p, e);
     }
+    /* queue pillar: hours are "HH:MM-HH:MM" or "24h" (src/queue parses them) */
+    const char *dh = p->queue.default_hours;
+    if (dh[0] && strcmp(dh, "24h") != 0 &&
+        !(strlen(dh) == 11 && dh[2] == ':' && dh[5] == '-' && dh[8] == ':' &&
+          strspn(dh, "0123456789:-") == 11))
+        ferr(e, "queue", "default_hours", "format", "field_hours", NULL);
     const char *k;
     json_object_foreach(root, k, v)
     {

@@ -83,6 +83,17 @@ struct policy {
         struct policy_list chronic_diseases;
         int64_t long_prescription_max_weeks;
     } telecare;
+    /* queue pillar: fever-clinic tickets */
+    struct {
+        int64_t max_calls;                 /* calls before a no-show */
+        struct policy_list priority_lanes; /* e.g. age_80_plus, pregnant, infant */
+        double priority_share_pct;         /* most of the calls priority lanes may take */
+        double travel_speed_kmh;           /* for travel time in the recommendation */
+        char default_hours[16];            /* a fever room's hours unless its desk sets them */
+        double default_service_min;        /* prior service time before any is measured */
+        double ewma_alpha;                 /* weight of a new service time */
+        int64_t overload_wait_min;         /* expected wait over this: "overloaded" */
+    } queue;
 };
 
 /* Parse and validate a pack from memory. On failure returns CREST_INVALID

@@ -76,8 +76,11 @@ for u in "${users[@]}"; do
         { say "cannot add user api-$name"; exit 1; }
 done
 # a hospital login needs its facility: the one the demo binds `hospital` to
+# (queue pillar: and api-clinic the fever clinic the demo binds `clinic` to)
 bind="UPDATE users SET facility_id = (SELECT facility_id FROM users WHERE username = 'hospital')
-      WHERE username = 'api-hospital'"
+      WHERE username = 'api-hospital';
+      UPDATE users SET facility_id = (SELECT facility_id FROM users WHERE username = 'clinic')
+      WHERE username = 'api-clinic'"
 case $backend in
 sqlite) sqlite3 "$DB" "$bind" ;;
 pg) psql "$PG_URL" -qAt -v ON_ERROR_STOP=1 -c "$bind" >/dev/null ;;

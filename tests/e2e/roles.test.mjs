@@ -9,11 +9,13 @@ import { launch, newPage, closePage, login, navItems, BASE } from './helpers.mjs
 
 // demo user → [home page, last region name in the header]; commanders and
 // admins also have the facility registry and the community figures, grid
-// workers their service requests and a new entry (community pillar)
+// workers their service requests and a new entry (community pillar), a
+// resident their queue ticket (queue pillar)
 const NAV = {
   admin: ['dashboard', 'facilities', 'community'],
   commander: ['dashboard', 'facilities', 'community'],
   grid: ['grid', 'grid_requests', 'grid_new'],
+  resident: ['records', 'queue'],
 };
 const HOMES = {
   admin: ['dashboard', '浙江省'],
@@ -56,8 +58,9 @@ for (const [user, [home, regionName]] of Object.entries(HOMES)) {
       // incoming transfers, the resident's their self-service (community)
       if (home === 'hospital') await page.waitForSelector('[data-report-form]');
       else if (home === 'records') await page.waitForSelector('[data-selfcare]');
+      else if (home === 'clinic') await page.waitForSelector('[data-desk] [data-call-next]'); // queue pillar
       else if (home !== 'grid') await page.waitForSelector('[data-not-yet]');
-      await page.waitForSelector('[data-upcoming] li');
+      if (home !== 'clinic') await page.waitForSelector('[data-upcoming] li');
       assert.equal(await page.evaluate(() => typeof window.echarts), 'undefined', 'no map library on this page');
       // another role's page by URL: refused with a message, not shown
       await page.goto(`${BASE}/#/dashboard`);
