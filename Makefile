@@ -45,6 +45,7 @@ check: check-build web format-check
 bench: build
 	@bench/run.sh
 	@bench/capacity.sh
+	@bench/supply.sh # supply pillar
 
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCREST_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 >/dev/null

@@ -19,6 +19,7 @@ import { renderHospital } from './hospital.js';
 import { renderFacilities } from './facilities.js';
 import { renderFacility } from './capacity.js';
 import { disposeCharts } from './map.js';
+import { renderSupply } from './supply.js'; // supply pillar
 
 const app = document.getElementById('app');
 const state = {
@@ -212,6 +213,7 @@ async function route() {
   else if (page === 'facilities') await renderFacilities(main, ctx);
   else if (page === 'hospital') await renderHospital(main, ctx);
   else if (page === 'grid') await renderGrid(main, ctx);
+  else if (page === 'supply') await renderSupply(main, ctx); // supply pillar
   else renderPlaceholder(main, ctx);
 }
 

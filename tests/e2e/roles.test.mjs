@@ -10,6 +10,10 @@ import { launch, newPage, closePage, login, navItems, BASE } from './helpers.mjs
 // demo user → [home page, last region name in the header]; commanders and
 // admins also have the facility registry
 const NAV = { admin: ['dashboard', 'facilities'], commander: ['dashboard', 'facilities'] };
+// supply pillar: a Supplies page for the command, hospitals and pharmacies
+for (const r of ['admin', 'commander']) NAV[r].push('supply');
+NAV.hospital = ['hospital', 'supply'];
+NAV.pharmacy = ['pharmacy', 'supply'];
 const HOMES = {
   admin: ['dashboard', '浙江省'],
   commander: ['dashboard', '浙江省'],
