@@ -41,6 +41,7 @@ static int verify(struct db *db)
 struct plan_opts {
     const char *region, *item, *lp_json;
     bool depots_hospitals;
+    int threads;
 };
 
 static int plan(struct db *db, const struct policy *p, const struct plan_opts *o)
@@ -81,65 +82,75 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
     double t_load = 0, t_routes = 0, t_solve = 0, km = 0;
     int64_t sites = 0, arcs = 0, moves = 0;
     int rc = 0;
-    printf("%-18s %6s %7s %9s %9s %12s %8s\n", "item", "sites", "arcs", "L before", "L after",
-           "item-km", "seconds");
-    for (int i = 0; i < ni; i++) {
-        struct supply_node *n = NULL;
+    /* read every item's problem (the database, one connection), then solve
+     * them side by side */
+    struct supply_node **nodes = xcalloc((size_t)ni, sizeof *nodes);
+    struct supply_job *jobs = xcalloc((size_t)ni, sizeof *jobs);
+    int64_t t0 = util_mono_us();
+    for (int i = 0; i < ni && !rc; i++) {
         int nn = 0;
-        int64_t t0 = util_mono_us();
         if (supply_plan_load(c, ids[i], o->region, today, p->supply.consumption_window_days,
-                             o->depots_hospitals, &n, &nn, &err) != CREST_OK) {
+                             o->depots_hospitals, &nodes[i], &nn, &err) != CREST_OK) {
             fprintf(stderr, "crest: supply plan: %s\n", err.detail);
             rc = 1;
-            break;
         }
-        int64_t t1 = util_mono_us();
-        struct supply_arc *a = NULL;
-        int na = supply_routes(n, nn, target, k, &a);
-        int64_t t2 = util_mono_us();
-        struct supply_plan_result res;
-        int s = supply_plan_solve(n, nn, a, na, target, route_max, &res, &err);
-        int64_t t3 = util_mono_us();
-        t_load += (double)(t1 - t0) / 1e6;
-        t_routes += (double)(t2 - t1) / 1e6;
-        t_solve += (double)(t3 - t2) / 1e6;
-        sites += nn;
-        arcs += na;
-        km += res.item_km;
-        for (int x = 0; x < na; x++)
-            moves += res.qty[x] > 0;
-        if (s != CREST_OK) {
-            fprintf(stderr, "crest: supply plan %s: %s\n", codes[i], err.detail);
+        jobs[i] = (struct supply_job){
+            .n = nodes[i], .nn = nn, .target = target, .route_max = route_max, .k = k};
+    }
+    int64_t t1 = util_mono_us();
+    t_load = (double)(t1 - t0) / 1e6;
+    if (!rc)
+        supply_plan_many(jobs, ni, o->threads);
+    double wall = (double)(util_mono_us() - t1) / 1e6;
+    printf("%-18s %6s %7s %9s %9s %12s %8s\n", "item", "sites", "arcs", "L before", "L after",
+           "item-km", "seconds");
+    for (int i = 0; i < ni && !rc; i++) {
+        struct supply_job *j = &jobs[i];
+        t_routes += j->seconds_routes;
+        t_solve += j->seconds_solve;
+        sites += j->nn;
+        arcs += j->na;
+        km += j->res.item_km;
+        for (int x = 0; x < j->na; x++)
+            moves += j->res.qty[x] > 0;
+        if (j->rc != CREST_OK) {
+            fprintf(stderr, "crest: supply plan %s: %s\n", codes[i], j->err.detail);
             rc = 1;
         } else {
             printf("%-18s %6d %7d %9.2f %9.2f %12.0f %8.3f (%.3f + %.3f, %d iterations)\n",
-                   codes[i], nn, na, res.before, res.level, res.item_km, (double)(t3 - t2) / 1e6,
-                   res.seconds_p1, res.seconds_p2, res.iterations);
+                   codes[i], j->nn, j->na, j->res.before, j->res.level, j->res.item_km,
+                   j->seconds_solve, j->res.seconds_p1, j->res.seconds_p2, j->res.iterations);
         }
         if (f) {
             if (i)
                 fputs(",\n", f);
-            supply_plan_write_json(f, codes[i], n, nn, a, na, target, route_max, &res);
+            supply_plan_write_json(f, codes[i], j->n, j->nn, j->arcs, j->na, target, route_max,
+                                   &j->res);
         }
-        supply_plan_free(&res);
-        free(a);
-        free(n);
     }
+    for (int i = 0; i < ni; i++) {
+        supply_job_free(&jobs[i]);
+        free(nodes[i]);
+    }
+    free(jobs);
+    free(nodes);
     if (f) {
         fputs("]\n", f);
         fclose(f);
     }
     db_release(db, c);
     printf("total: %d items, %lld site-items, %lld candidate arcs, %lld transfers, %.0f item-km; "
-           "load %.3f s, routes %.3f s, solve (both phases) %.3f s\n",
-           ni, (long long)sites, (long long)arcs, (long long)moves, km, t_load, t_routes, t_solve);
+           "load %.3f s, routes %.3f s, solve (both phases) %.3f s; routes + solve on %d "
+           "thread(s) took %.3f s\n",
+           ni, (long long)sites, (long long)arcs, (long long)moves, km, t_load, t_routes, t_solve,
+           o->threads, wall);
     return rc;
 }
 
 int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path)
 {
     const char *sub = argc > 0 ? argv[0] : "";
-    struct plan_opts o = {"33", NULL, NULL, false};
+    struct plan_opts o = {"33", NULL, NULL, false, 2};
     char db_url[1024];
     str_copy(db_url, sizeof db_url, dburl);
     char pol[512];
@@ -165,7 +176,14 @@ int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path
             o.item = v;
         else if (!strcmp(a, "--lp-json"))
             o.lp_json = v;
-        else {
+        else if (!strcmp(a, "--threads")) {
+            int64_t t = 0;
+            if (!str_to_i64(str_of(v), &t) || t < 1 || t > 16) {
+                fprintf(stderr, "crest: supply: --threads wants 1..16\n");
+                return 2;
+            }
+            o.threads = (int)t;
+        } else {
             fprintf(stderr, "crest: supply: unknown option %s\n", a);
             return 2;
         }
@@ -173,7 +191,8 @@ int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path
     if (strcmp(sub, "verify") != 0 && strcmp(sub, "plan") != 0) {
         fputs("usage: crest supply verify [--db DB]\n"
               "       crest supply plan [--db DB] [--region CODE] [--item CODE]\n"
-              "                         [--depots-hospitals] [--lp-json FILE] [--policy FILE]\n",
+              "                         [--depots-hospitals] [--lp-json FILE] [--policy FILE]\n"
+              "                         [--threads N]   items solved side by side (default 2)\n",
               stderr);
         return 2;
     }

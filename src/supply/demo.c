@@ -269,29 +269,28 @@ int supply_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nsites,
         db_finalize(st);
         rc = rc < 0 ? err->code : CREST_OK;
     }
-    /* stock and history, item by item */
+    /* stock and history, item by item: first the sites that use it, then
+     * each depot with some days of the use of the region it serves. A few
+     * items are scarce (their depots hold a fifth as much), so the plan
+     * cannot lift everyone to the target for them. */
+    double *region_use = xcalloc((size_t)ns + 1, sizeof *region_use);
     for (int i = 0; i < NITEMS && !rc; i++) {
         const struct demo_item *it = &items[i];
+        bool scarce = i % 6 == 3;
+        memset(region_use, 0, (size_t)ns * sizeof *region_use);
         for (int k = 0; k < ns && !rc; k++) {
             struct dsite *x = &s[k];
-            bool pharmacy = x->pharmacy;
             double w = x->weight;
+            if (x->depot || w == 0 || (it->where == 1 && x->pharmacy))
+                continue;
             int64_t batch = it->batched ? lot[i][unif(&g) < 0.12 ? 0 : unif(&g) < 0.5 ? 1 : 2] : 0;
-            if (x->depot) {
-                /* depots: the province and cities hold more; a few counties run low */
-                double days = x->depot == 2 ? 60 : x->depot == 4 ? 25 : 8;
-                double base = it->use * (x->depot == 2 ? 400 : x->depot == 4 ? 40 : 6);
-                double r = unif(&g);
-                double stock = base * days * (r < 0.15 ? 0.1 : 0.5 + r);
-                rc = post(&g, x, item_id[i], batch, SUP_RECEIPT, (int64_t)llround(stock), opened);
-                continue;
-            }
-            if (w == 0 || (it->where == 1 && pharmacy))
-                continue;
             double use = it->use * w * (0.6 + 0.8 * unif(&g));
             int64_t wk = (int64_t)llround(use * 7);
             if (wk < 1)
                 wk = unif(&g) < use * 7 ? 1 : 0;
+            for (int d = 0; d < ns; d++) /* the depots serving it (they come first) */
+                if (s[d].depot && !strncmp(s[d].region, x->region, (size_t)s[d].depot))
+                    region_use[d] += (double)wk / 7;
             /* days of cover: mostly 20..150, one site in six short (3..20) */
             double r = unif(&g);
             double cover = r < 0.17 ? 3 + 17 * unif(&g) : 20 + 130 * unif(&g);
@@ -302,7 +301,21 @@ int supply_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nsites,
             if (!rc)
                 rc = post(&g, x, item_id[i], batch, SUP_ISSUE, -wk, SCENARIO_DATE);
         }
+        for (int k = 0; k < ns && !rc; k++) {
+            struct dsite *x = &s[k];
+            if (!x->depot)
+                continue;
+            /* the province's depot holds ~30 days of the province's use, a
+             * city's ~15 of its city's, a county's ~6 (one in seven nearly
+             * empty) */
+            double days = x->depot == 2 ? 30 : x->depot == 4 ? 15 : 6;
+            double r = unif(&g);
+            double stock = region_use[k] * days * (r < 0.15 ? 0.15 : 0.5 + r) * (scarce ? 0.2 : 1);
+            int64_t batch = it->batched ? lot[i][unif(&g) < 0.12 ? 0 : unif(&g) < 0.5 ? 1 : 2] : 0;
+            rc = post(&g, x, item_id[i], batch, SUP_RECEIPT, (int64_t)llround(stock), opened);
+        }
     }
+    free(region_use);
     if (!rc)
         rc = db_exec(c, err, NULL,
                      "INSERT INTO supply_balances (site_id, item_id, batch_id, region, qty) "

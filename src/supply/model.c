@@ -18,6 +18,7 @@
  */
 #include <coin/Clp_C_Interface.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -444,23 +445,53 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
     Clp_setLogLevel(m, 0);
     Clp_loadProblem(m, ncols, nrows, start, index, value, collb, colub, obj, rowlb, rowub);
     int64_t t0 = util_mono_us();
+    /* When the stock on the candidate routes could cover every site up to
+     * L's cap, try that first: L fixed at the cap, minimising item-km. It is
+     * feasible for most items (then phase 1's answer is the cap and one
+     * solve does both phases); when it is not, run the two phases. */
+    double have = 0, need = 0;
+    for (int i = 0; i < nn; i++)
+        if (row[i] >= 0) {
+            have += n[i].stock;
+            need += n[i].use;
+        }
+    double *lb = Clp_columnLower(m), *o = Clp_objective(m);
+    if (lmax > 0 && have >= lmax * need) {
+        lb[na] = lmax;
+        for (int i = 0; i < na; i++)
+            o[i] = a[i].km;
+        o[na] = 0;
+        Clp_initialDualSolve(m);
+        out->iterations = Clp_numberIterations(m);
+        if (Clp_status(m) == 0) {
+            out->seconds_p1 = (double)(util_mono_us() - t0) / 1e6;
+            out->level = lmax;
+            goto phase2;
+        }
+        lb[na] = 0; /* infeasible at the cap: back to phase 1 */
+        for (int i = 0; i < na; i++)
+            o[i] = 0;
+        o[na] = -1.0;
+    }
     /* presolve, then dual simplex: on the province's items about a third of
      * the iterations of a plain dual start */
     Clp_initialDualSolve(m);
     out->seconds_p1 = (double)(util_mono_us() - t0) / 1e6;
     out->status = Clp_status(m);
-    out->iterations = Clp_numberIterations(m);
+    out->iterations += Clp_numberIterations(m);
     if (out->status != 0) {
         rc = crest_error_set(err, CREST_INTERNAL, "supply_plan_failed", "phase 1 status %d",
                              out->status);
         goto done;
     }
     out->level = Clp_primalColumnSolution(m)[na];
-    /* phase 2: hold L, minimise item-km; the phase-1 solution stays feasible,
-     * so primal simplex starts from its basis */
-    double *lb = Clp_columnLower(m);
+phase2:
+    /* phase 2: hold L (less 1e-9 relative, so that rounding in the solver
+     * cannot make it infeasible), minimise item-km; the solution so far stays
+     * feasible, so primal simplex starts from its basis */
+    lb = Clp_columnLower(m);
     lb[na] = out->level * (1 - 1e-9);
-    double *o = Clp_objective(m);
+    o = Clp_objective(m);
     for (int i = 0; i < na; i++)
         o[i] = a[i].km;
     o[na] = 0;
@@ -492,6 +523,57 @@ done:
     free(row);
     free(deg);
     return rc;
+}
+
+struct many {
+    struct supply_job *jobs;
+    int n, next;
+    pthread_mutex_t mu;
+};
+
+static void *many_worker(void *arg)
+{
+    struct many *m = arg;
+    for (;;) {
+        pthread_mutex_lock(&m->mu);
+        int i = m->next++;
+        pthread_mutex_unlock(&m->mu);
+        if (i >= m->n)
+            return NULL;
+        struct supply_job *j = &m->jobs[i];
+        crest_error_clear(&j->err);
+        int64_t t0 = util_mono_us();
+        j->na = supply_routes(j->n, j->nn, j->target, j->k, &j->arcs);
+        int64_t t1 = util_mono_us();
+        j->rc = supply_plan_solve(j->n, j->nn, j->arcs, j->na, j->target, j->route_max, &j->res,
+                                  &j->err);
+        j->seconds_routes = (double)(t1 - t0) / 1e6;
+        j->seconds_solve = (double)(util_mono_us() - t1) / 1e6;
+    }
+}
+
+void supply_plan_many(struct supply_job *jobs, int n, int threads)
+{
+    struct many m = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    if (threads < 1)
+        threads = 1;
+    if (threads > 16)
+        threads = 16;
+    pthread_t th[16];
+    int started = 0;
+    for (int i = 1; i < threads && i < n; i++)
+        if (pthread_create(&th[started], NULL, many_worker, &m) == 0)
+            started++;
+    many_worker(&m); /* this thread works too */
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+}
+
+void supply_job_free(struct supply_job *j)
+{
+    supply_plan_free(&j->res);
+    free(j->arcs);
+    j->arcs = NULL;
 }
 
 void supply_plan_write_json(FILE *f, const char *item, const struct supply_node *n, int nn,

@@ -70,52 +70,61 @@ static int compute_lp(struct db_conn *c, struct compute *x, const int64_t *items
     int k = p && p->supply.candidate_donors > 0 ? (int)p->supply.candidate_donors : 12;
     int64_t window =
         p && p->supply.consumption_window_days > 0 ? p->supply.consumption_window_days : 14;
-    int cap = 0;
-    for (int i = 0; i < nitems; i++) {
-        struct supply_node *n = NULL;
+    int cap = 0, rc = CREST_OK;
+    /* read every item's problem on this connection, then solve them on two
+     * threads (CLP models are independent) */
+    struct supply_node **nodes = xcalloc((size_t)nitems + 1, sizeof *nodes);
+    struct supply_job *jobs = xcalloc((size_t)nitems + 1, sizeof *jobs);
+    for (int i = 0; i < nitems && !rc; i++) {
         int nn = 0;
-        int rc = supply_plan_load(c, items[i], x->region, x->today, window, false, &n, &nn, err);
-        if (rc)
-            return rc;
-        struct supply_arc *a = NULL;
-        int na = supply_routes(n, nn, target, k, &a);
-        struct supply_plan_result res;
-        rc = supply_plan_solve(n, nn, a, na, target, route_max, &res, err);
-        if (rc == CREST_OK) {
-            int moves = 0;
-            for (int q = 0; q < na; q++) {
-                if (res.qty[q] <= 0)
-                    continue;
-                if (x->nlines == cap) {
-                    cap = cap ? cap * 2 : 256;
-                    x->lines = xrealloc(x->lines, (size_t)cap * sizeof *x->lines);
-                }
-                const struct supply_node *f = &n[a[q].from], *t = &n[a[q].to];
-                x->lines[x->nlines++] =
-                    (struct line){items[i],         f->id,  t->id,  res.qty[q],
-                                  a[q].km,          f->use, t->use, (int64_t)f->stock,
-                                  (int64_t)t->stock};
-                moves++;
-            }
-            json_t *o = json_object();
-            json_object_set_new(o, "item", json_integer(items[i]));
-            json_object_set_new(o, "sites", json_integer(nn));
-            json_object_set_new(o, "routes", json_integer(na));
-            json_object_set_new(o, "transfers", json_integer(moves));
-            json_object_set_new(o, "level_before", json_real(round(res.before * 100) / 100));
-            json_object_set_new(o, "level_after", json_real(round(res.level * 100) / 100));
-            json_object_set_new(o, "item_km", json_real(round(res.item_km)));
-            json_object_set_new(o, "seconds",
-                                json_real(round((res.seconds_p1 + res.seconds_p2) * 1e4) / 1e4));
-            json_array_append_new(x->summary, o);
-        }
-        supply_plan_free(&res);
-        free(a);
-        free(n);
-        if (rc)
-            return rc;
+        rc = supply_plan_load(c, items[i], x->region, x->today, window, false, &nodes[i], &nn, err);
+        jobs[i] = (struct supply_job){
+            .n = nodes[i], .nn = nn, .target = target, .route_max = route_max, .k = k};
     }
-    return CREST_OK;
+    if (!rc)
+        supply_plan_many(jobs, nitems, 2);
+    for (int i = 0; i < nitems && !rc; i++) {
+        struct supply_job *j = &jobs[i];
+        if (j->rc) {
+            *err = j->err;
+            rc = j->rc;
+            break;
+        }
+        const struct supply_node *n = j->n;
+        const struct supply_arc *a = j->arcs;
+        int moves = 0;
+        for (int q = 0; q < j->na; q++) {
+            if (j->res.qty[q] <= 0)
+                continue;
+            if (x->nlines == cap) {
+                cap = cap ? cap * 2 : 256;
+                x->lines = xrealloc(x->lines, (size_t)cap * sizeof *x->lines);
+            }
+            const struct supply_node *f = &n[a[q].from], *t = &n[a[q].to];
+            x->lines[x->nlines++] =
+                (struct line){items[i],         f->id,  t->id,  j->res.qty[q],
+                              a[q].km,          f->use, t->use, (int64_t)f->stock,
+                              (int64_t)t->stock};
+            moves++;
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "item", json_integer(items[i]));
+        json_object_set_new(o, "sites", json_integer(j->nn));
+        json_object_set_new(o, "routes", json_integer(j->na));
+        json_object_set_new(o, "transfers", json_integer(moves));
+        json_object_set_new(o, "level_before", json_real(round(j->res.before * 100) / 100));
+        json_object_set_new(o, "level_after", json_real(round(j->res.level * 100) / 100));
+        json_object_set_new(o, "item_km", json_real(round(j->res.item_km)));
+        json_object_set_new(o, "seconds", json_real(round(j->seconds_solve * 1e4) / 1e4));
+        json_array_append_new(x->summary, o);
+    }
+    for (int i = 0; i < nitems; i++) {
+        supply_job_free(&jobs[i]);
+        free(nodes[i]);
+    }
+    free(jobs);
+    free(nodes);
+    return rc;
 }
 
 /* The plan as JSON: lines with names, each with its explanation. */

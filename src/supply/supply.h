@@ -117,6 +117,24 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
                       double target_days, double route_max, struct supply_plan_result *out,
                       struct crest_error *err);
 
+/* Many items at once: for each job, candidate routes then both phases, on
+ * `threads` threads (each with its own CLP model). The jobs' nodes are the
+ * caller's; arcs and res are filled (free with supply_job_free). */
+struct supply_job {
+    const struct supply_node *n;
+    int nn;
+    double target, route_max;
+    int k;
+    struct supply_arc *arcs;
+    int na;
+    struct supply_plan_result res;
+    int rc;
+    struct crest_error err;
+    double seconds_routes, seconds_solve;
+};
+void supply_plan_many(struct supply_job *jobs, int n, int threads);
+void supply_job_free(struct supply_job *j);
+
 /* Write the LP of one item (nodes, arcs, target, route_max) as JSON to f, so
  * another solver can rebuild and solve the same problem (bench/supply.sh). */
 #include <stdio.h>
