@@ -10,7 +10,8 @@ scipy.optimize.linprog(method="highs"):
   phase 1: max L, 0 <= L <= target (and <= the cover of any site with a use
            that no arc touches), s.t. s_i + in_i - out_i >= L*u_i for every
            site with a use that an arc touches; out_j <= s_j for donors
-           without a use; 0 <= x_a <= route_max (when > 0)
+           without a use and for sites with a use that both give and
+           receive (no relaying); 0 <= x_a <= route_max (when > 0)
   phase 2: L >= L1*(1 - 1e-9), min sum km_a * x_a
 
 Prints one line per item and a summary; exits 1 when any objective differs
@@ -60,8 +61,17 @@ def solve(p):
     ci = np.concatenate([np.arange(na), np.arange(na), np.full(int((touched & (use > 0)).sum()), na)])
     vi = np.concatenate([np.ones(na), np.where(use[to] > 0, -1.0, 0.0),
                          use[touched & (use > 0)]])
-    A = csc_matrix((vi, (ri, ci)), shape=(nr, na + 1))
-    b = stock[touched]
+    # a site with a use that both gives and receives gives from what it has
+    indeg = np.bincount(to, minlength=nn)
+    outdeg = np.bincount(frm, minlength=nn)
+    relay = (use > 0) & (indeg > 0) & (outdeg > 0)
+    rr = -np.ones(nn, int)
+    rr[relay] = nr + np.arange(int(relay.sum()))
+    sel = relay[frm]
+    A = csc_matrix((np.concatenate([vi, np.ones(int(sel.sum()))]),
+                    (np.concatenate([ri, rr[frm[sel]]]), np.concatenate([ci, np.flatnonzero(sel)]))),
+                   shape=(nr + int(relay.sum()), na + 1))
+    b = np.concatenate([stock[touched], stock[relay]])
     cap = p["route_max"] if p["route_max"] > 0 else None
     bounds = [(0, cap)] * na + [(0, max(lmax, 0.0))]
     c1 = np.zeros(na + 1)

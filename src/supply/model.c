@@ -12,9 +12,12 @@
  *     0 ≤ x_a ≤ route_max          (when the policy sets one)
  *   phase 2: the same rows with L ≥ L*·(1 − 1e-9), minimise Σ km_a·x_a,
  *     warm-started from phase 1's basis (same model, new bounds/objective).
+ *     out_i ≤ s_i                  for a site with a use that both gives and
+ *                                  receives: no site relays stock (a transfer
+ *                                  leaves from stock on hand, not from what is
+ *                                  still on its way)
  * A site with a use and no candidate arc cannot be lifted: its cover caps L
- * (as an upper bound on L rather than a row). No site relays stock (a donor
- * gives from what it has), so in_i never feeds out_i.
+ * (as an upper bound on L rather than a row).
  */
 #include <coin/Clp_C_Interface.h>
 #include <math.h>
@@ -370,10 +373,13 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
     out->qty = xcalloc((size_t)na + 1, sizeof *out->qty);
     double lmax = target_days, before = target_days;
     int *row = xmalloc(((size_t)nn + 1) * sizeof *row);
-    int *deg = xcalloc((size_t)nn + 1, sizeof *deg);
+    int *relay = xmalloc(((size_t)nn + 1) * sizeof *relay);
+    int *deg = xcalloc((size_t)nn + 1, sizeof *deg),
+        *indeg = xcalloc((size_t)nn + 1, sizeof *indeg);
     for (int i = 0; i < na; i++) {
         deg[a[i].from]++;
         deg[a[i].to]++;
+        indeg[a[i].to]++;
     }
     int nrows = 0;
     for (int i = 0; i < nn; i++) {
@@ -385,6 +391,13 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
         else if (n[i].use > 0 && cover_of(&n[i]) < lmax)
             lmax = cover_of(&n[i]); /* nobody can lift it: its cover caps L */
     }
+    /* a site with a use that both gives and receives: what it gives must
+     * come from what it has (out ≤ s), not from what is still on its way */
+    for (int i = 0; i < nn; i++) {
+        relay[i] = -1;
+        if (n[i].use > 0 && indeg[i] && deg[i] > indeg[i])
+            relay[i] = nrows++;
+    }
     out->before = before;
     out->rows = nrows;
     out->cols = na + 1;
@@ -392,14 +405,16 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
         /* nothing to move: the level is what the worst-off site has */
         out->level = before;
         free(row);
+        free(relay);
         free(deg);
+        free(indeg);
         return CREST_OK;
     }
-    /* column-major: each arc has at most 2 entries, L one per site with a use */
+    /* column-major: each arc has at most 3 entries, L one per site with a use */
     int ncols = na + 1;
     int *start = xmalloc(((size_t)ncols + 1) * sizeof *start);
-    int *index = xmalloc(((size_t)2 * na + nn + 1) * sizeof *index);
-    double *value = xmalloc(((size_t)2 * na + nn + 1) * sizeof *value);
+    int *index = xmalloc(((size_t)3 * na + nn + 1) * sizeof *index);
+    double *value = xmalloc(((size_t)3 * na + nn + 1) * sizeof *value);
     double *collb = xcalloc((size_t)ncols, sizeof *collb);
     double *colub = xmalloc((size_t)ncols * sizeof *colub);
     double *obj = xcalloc((size_t)ncols, sizeof *obj);
@@ -408,19 +423,19 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
     int e = 0;
     for (int i = 0; i < na; i++) {
         start[i] = e;
-        /* rows are sorted within a column: CLP does not require it, but keep
-         * the smaller row first anyway */
         int rf = row[a[i].from], rt = row[a[i].to];
         double vf = n[a[i].from].use > 0 ? -1.0 : 1.0; /* D row: −out; S row: out ≤ s */
-        if (rf < rt) {
-            index[e] = rf, value[e++] = vf;
-            index[e] = rt, value[e++] = 1.0;
-        } else {
-            index[e] = rt, value[e++] = 1.0;
-            index[e] = rf, value[e++] = vf;
-        }
+        index[e] = rf, value[e++] = vf;
+        index[e] = rt, value[e++] = 1.0;
+        if (relay[a[i].from] >= 0)
+            index[e] = relay[a[i].from], value[e++] = 1.0;
         colub[i] = route_max > 0 ? route_max : INF;
     }
+    for (int i = 0; i < nn; i++)
+        if (relay[i] >= 0) {
+            rowlb[relay[i]] = -INF;
+            rowub[relay[i]] = n[i].stock;
+        }
     start[na] = e;
     for (int i = 0; i < nn; i++) {
         if (row[i] < 0)
@@ -521,7 +536,9 @@ done:
     free(rowlb);
     free(rowub);
     free(row);
+    free(relay);
     free(deg);
+    free(indeg);
     return rc;
 }
 

@@ -4,7 +4,8 @@
  * the dispatch planner on small problems solved by hand: a single deficit,
  * donors at the target, not enough stock anywhere, a per-route limit, the
  * nearer donor preferred in phase 2, whole units that never overdraw a donor,
- * and the candidate routes (hierarchy + k nearest).
+ * no relaying of stock still on its way, and the candidate routes (hierarchy
+ * + k nearest).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -253,6 +254,25 @@ static void test_unreachable_site_caps_level(void **state)
     supply_plan_free(&res);
 }
 
+/* No relaying: B (50 days) may pass on only what it has, not what the depot
+ * sends it. Routes depot → B → A only: L = 50 (A gets B's 50, B the depot's
+ * 50), not the 90 a relay would give. (A plan's shipments leave at once;
+ * stock still on its way cannot be sent on.) */
+static void test_no_relay(void **state)
+{
+    (void)state;
+    struct supply_node n[3] = {node(1, 0, 1, 30.0, 120.0, 0, "330106001"),
+                               node(2, 50, 1, 30.0, 120.1, 0, "330106002"),
+                               node(3, 200, 0, 30.0, 120.2, 6, "330106")};
+    struct supply_arc a[2] = {arc(n, 2, 1), arc(n, 1, 0)};
+    struct supply_plan_result res;
+    solve(n, 3, a, 2, 90, 0, &res);
+    assert_true(fabs(res.level - 50) < EPS);
+    assert_int_equal(res.qty[0], 50); /* depot → B */
+    assert_int_equal(res.qty[1], 50); /* B → A: all B had */
+    supply_plan_free(&res);
+}
+
 static void test_routes(void **state)
 {
     (void)state;
@@ -297,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_route_limit),
         cmocka_unit_test(test_whole_units_never_overdraw),
         cmocka_unit_test(test_unreachable_site_caps_level),
+        cmocka_unit_test(test_no_relay),
         cmocka_unit_test(test_routes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
