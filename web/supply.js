@@ -12,6 +12,16 @@ import { api } from './api.js';
 import { h, clear } from './dom.js';
 import { t, fmtNumber } from './i18n.js';
 import { problemBox, sourceBadge, downloadLink, loading } from './ui.js';
+import { drawMap } from './map.js';
+
+// the days-of-cover map: the province's cities coloured red (few days) to
+// green (the target and more)
+const COVER_FIGURE = {
+  key: 'days_of_cover',
+  label: 'supply.col.cover',
+  unit: 'supply.unit.days',
+  colors: ['#b2182b', '#fdae61', '#fee08b', '#1a9850'],
+};
 
 const isCommand = (me) => me.role === 'admin' || me.role === 'commander';
 
@@ -82,8 +92,11 @@ async function itemDetail(panel, me, item, target) {
         h('td', { class: 'num' }, `${fmtNumber(r.sites_below_target)} / ${fmtNumber(r.sites)}`)));
     }
     const sites = (c.sites || []).filter((s) => s.days_of_cover !== null).sort((a, b) => a.days_of_cover - b.days_of_cover).slice(0, 50);
+    const cities = (c.regions || []).filter((r) => r.region.length === 4);
+    const map = cities.length ? h('div', { class: 'chart', dataset: { map: '', coverMap: String(item.item) } }) : null;
     clear(panel).append(
       h('div', { class: 'panel-head' }, h('h2', {}, item.item_name), sourceBadge(c.source)),
+      map,
       isCommand(me)
         ? h('table', { class: 'regions', dataset: { supplyRegions: '' } },
             h('thead', {}, h('tr', {}, th('supply.col.region'), th('supply.col.stock'), th('supply.col.cover'), th('supply.col.below'))),
@@ -92,6 +105,10 @@ async function itemDetail(panel, me, item, target) {
       h('h3', {}, t('supply.sites.lowest')),
       sitesTable(sites, target, 'supplySites'),
     );
+    if (map) {
+      const values = new Map(cities.map((r) => [r.region, { value: r.days_of_cover === null ? null : Math.round(r.days_of_cover), source: c.source }]));
+      drawMap(map, { figure: COVER_FIGURE, values, mark: null, onPick: null });
+    }
   } catch (e) {
     clear(panel).append(problemBox(e));
   }

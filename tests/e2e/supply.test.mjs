@@ -40,8 +40,12 @@ test('a commander computes, approves and tracks a dispatch plan', async () => {
   assert.deepEqual(listed, short.items.map((s) => s.site));
   assert.ok(listed.length > 0, 'the demo has sites below target');
 
-  // compute a plan for the item with the most sites below target
+  // compute a plan for the item with the most sites below target; its
+  // days-of-cover map colours the 11 cities
   const item = [...cover.items].sort((a, b) => b.sites_below_target - a.sites_below_target)[0];
+  await page.click(`[data-pick-item="${item.item}"]`);
+  await page.waitForSelector(`[data-cover-map="${item.item}"][data-map-ready="1"]`);
+  assert.equal(await page.getAttribute('[data-cover-map]', 'data-map-regions'), '11');
   await page.selectOption('select[data-plan-item]', String(item.item));
   await page.click('[data-compute]');
   await page.waitForSelector('[data-plan-lines] tbody tr');
