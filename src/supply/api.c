@@ -325,8 +325,7 @@ void supply_api_stock(struct http_req *r)
     http_reply_json(r, 200, j);
 }
 
-json_t *supply_movement_row_json(struct db_stmt *st);
-json_t *supply_movement_row_json(struct db_stmt *st)
+static json_t *movement_json(struct db_stmt *st)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(db_col_int(st, 0)));
@@ -384,7 +383,7 @@ void supply_api_movements(struct http_req *r)
             more = true;
             break;
         }
-        json_array_append_new(rows, supply_movement_row_json(st));
+        json_array_append_new(rows, movement_json(st));
         last = db_col_int(st, 0);
         n++;
     }
