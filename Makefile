@@ -47,6 +47,7 @@ bench: build
 	@bench/capacity.sh
 	@bench/community.sh
 	@bench/queue.sh
+	@bench/supply.sh # supply pillar
 
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCREST_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 >/dev/null

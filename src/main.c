@@ -23,6 +23,7 @@
 #include "policy/policy.h"
 #include "queue/queue.h"
 #include "routes.h"
+#include "supply/supply.h" /* supply pillar */
 
 #ifndef CREST_SOURCE_DIR
 #define CREST_SOURCE_DIR "."
@@ -53,6 +54,9 @@ static void usage(FILE *f)
           "  user    add NAME --role ROLE --scope CODE [--db DB]   (password on stdin)\n"
           "          passwd NAME | list | disable NAME [--db DB]\n"
           "  audit   verify [--db DB]\n"
+          "  supply  verify [--db DB]     every stock balance against its movements\n"
+          "          plan [--db DB] [--region CODE] [--item CODE] [--depots-hospitals]\n"
+          "               [--lp-json FILE]   the dispatch LP, computed and printed\n"
           "  backup  FILE [--db DB]      online copy of an SQLite database\n"
           "  restore FILE [--db DB]      replace the database with a backup (server stopped)\n"
           "  queue   simulate [--clinics N] [--patients N] [--seed N] [--load F] [--mismatch S] "
@@ -437,6 +441,9 @@ int main(int argc, char **argv)
                              "");
         return queue_cli_simulate(argc - 3, argv + 3, c.policy);
     }
+    /* supply pillar: its subcommands parse their own options */
+    if (!strcmp(cmd, "supply"))
+        return supply_cli(argc - 2, argv + 2, c.db, c.policy);
     const char *pos[4] = {0};
     int npos = 0;
     const char *role = NULL, *scope = NULL;

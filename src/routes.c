@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 #include "queue/queue.h"
 #include "region/region.h"
+#include "supply/supply.h" /* supply pillar */
 
 #define COMMAND (R(ROLE_ADMIN) | R(ROLE_COMMANDER))
 #define GRIDS (COMMAND | R(ROLE_GRID))
@@ -19,6 +20,8 @@
 /* queue pillar: a clinic's desk (and its overseers); who holds tickets */
 #define QUEUE_DESK (COMMAND | R(ROLE_CLINIC))
 #define QUEUE_TICKETS (QUEUE_DESK | R(ROLE_RESIDENT))
+/* supply pillar: who holds stock (their own facility's, see src/supply/api.c) */
+#define SUPPLY (COMMAND | R(ROLE_HOSPITAL) | R(ROLE_PHARMACY))
 
 const struct http_route crest_routes[] = {
     {"POST", "/api/v1/session", session_routes_login, ROLES_ALL, HTTP_PUBLIC | HTTP_NOCSRF},
@@ -85,6 +88,25 @@ const struct http_route crest_routes[] = {
     {"GET", "/api/v1/queue/clinics/{id}/queue", queue_api_queue_list, QUEUE_DESK, 0},
     {"GET", "/api/v1/queue/clinics/{id}/display", queue_api_display, ROLES_ALL, HTTP_PUBLIC},
     {"GET", "/api/v1/queue/clinics/{id}/events", queue_api_events, ROLES_ALL, HTTP_PUBLIC},
+    /* supply pillar: catalogue, ledger, days of cover, dispatch plans, shipments */
+    {"GET", "/api/v1/supply/items", supply_api_items, SUPPLY, 0},
+    {"POST", "/api/v1/supply/items", supply_api_item_create, COMMAND, 0},
+    {"GET", "/api/v1/supply/stock", supply_api_stock, SUPPLY, 0},
+    {"GET", "/api/v1/supply/movements", supply_api_movements, SUPPLY, 0},
+    {"GET", "/api/v1/supply/movements/export", supply_api_movements_export, SUPPLY, 0},
+    {"POST", "/api/v1/supply/movements", supply_api_movement_post, SUPPLY, 0},
+    {"POST", "/api/v1/supply/transfers", supply_api_transfer, SUPPLY, 0},
+    {"GET", "/api/v1/supply/cover", supply_api_cover, SUPPLY, 0},
+    {"GET", "/api/v1/supply/shortages", supply_api_shortages, SUPPLY, 0},
+    {"GET", "/api/v1/supply/expiring", supply_api_expiring, SUPPLY, 0},
+    {"GET", "/api/v1/supply/plans", supply_api_plan_list, COMMAND, 0},
+    {"POST", "/api/v1/supply/plans", supply_api_plan_create, COMMAND, 0},
+    {"GET", "/api/v1/supply/plans/{id}", supply_api_plan_get, COMMAND, 0},
+    {"GET", "/api/v1/supply/plans/{id}/export", supply_api_plan_export, COMMAND, 0},
+    {"PATCH", "/api/v1/supply/plans/{id}/lines/{line}", supply_api_plan_line_edit, COMMAND, 0},
+    {"POST", "/api/v1/supply/plans/{id}/approve", supply_api_plan_approve, COMMAND, 0},
+    {"GET", "/api/v1/supply/shipments", supply_api_shipments, SUPPLY, 0},
+    {"POST", "/api/v1/supply/shipments/{id}/receive", supply_api_shipment_receive, SUPPLY, 0},
 };
 
 const int crest_nroutes = (int)(sizeof crest_routes / sizeof crest_routes[0]);

@@ -24,6 +24,7 @@ import { renderGridToday, renderGridRequests, renderGridNew, renderEpisode } fro
 import { renderSelfcare } from './selfcare.js';
 import { renderCommunityStats } from './communitystats.js';
 import { renderDesk, renderResidentQueue, closeStreams } from './queue.js'; // queue pillar
+import { renderSupply } from './supply.js'; // supply pillar
 
 const app = document.getElementById('app');
 const state = {
@@ -234,6 +235,8 @@ async function route() {
   else if (page === 'community' || page === 'community_region') await renderCommunityStats(main, ctx);
   else if (page === 'clinic') await renderDesk(main, ctx); // queue pillar
   else if (page === 'queue') await renderResidentQueue(main, ctx); // queue pillar
+  else if (page === 'grid') await renderGrid(main, ctx);
+  else if (page === 'supply') await renderSupply(main, ctx); // supply pillar
   else renderPlaceholder(main, ctx);
 }
 

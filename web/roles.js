@@ -34,6 +34,12 @@ export const ROLE_PAGES = {
   resident: ['records', 'queue'],
 };
 
+// supply pillar: stock, days of cover and dispatch for the command; a
+// hospital's and a pharmacy's own stock and incoming shipments
+PAGES.supply = { route: '#/supply', label: 'nav.supply' };
+for (const r of ['admin', 'commander', 'hospital', 'pharmacy']) ROLE_PAGES[r].push('supply');
+for (const p of ['hospital', 'pharmacy']) PAGES[p].upcoming = PAGES[p].upcoming.filter((x) => x !== 'supply');
+
 export function pagesOf(role) {
   return ROLE_PAGES[role] || [];
 }

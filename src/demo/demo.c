@@ -28,6 +28,7 @@
 #include "../http/user.h"
 #include "../queue/queue.h" /* queue pillar */
 #include "../region/region.h"
+#include "../supply/supply.h" /* supply pillar */
 
 uint64_t demo_rand(struct demo_rng *r)
 {
@@ -427,6 +428,13 @@ static int stage_queue(struct db_conn *c, void *arg, struct crest_error *err)
     return queue_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
 }
 
+/* supply pillar: catalogue, depots, a fortnight of ledger history */
+static int stage_supply(struct db_conn *c, void *arg, struct crest_error *err)
+{
+    struct stage_ctx *s = arg;
+    return supply_demo(c, s->o->scale, s->o->seed, &s->rows, &s->rows2, err);
+}
+
 /* The geography, in order; the logins follow, then the pillars. */
 static const struct stage stages[] = {
     {"regions: cities and counties", stage_divisions},
@@ -442,6 +450,7 @@ static const struct stage pillar_stages[] = {
     {"capacity: facilities, a year of reports", stage_capacity},
     {"community: people, isolation ledger, requests", stage_community},
     {"queue: fever clinics' hours and counters, a day of tickets", stage_queue},
+    {"supply: depots, catalogue, ledger", stage_supply}, /* supply pillar */
 };
 
 int demo_run(struct db *db, const struct demo_opts *o, struct crest_error *err)

@@ -60,6 +60,11 @@ static const struct spec vaccine_spec[] = {
 
 static const struct spec supply_spec[] = {
     {"days_of_cover_target", K_INT, OFF(supply.days_of_cover_target), 0, 1, 3650, true},
+    /* supply pillar: optional, 0 = default */
+    {"consumption_window_days", K_INT, OFF(supply.consumption_window_days), 0, 0, 365, false},
+    {"candidate_donors", K_INT, OFF(supply.candidate_donors), 0, 0, 200, false},
+    {"route_max_units", K_INT, OFF(supply.route_max_units), 0, 0, 1000000000, false},
+    {"expiry_warning_days", K_INT, OFF(supply.expiry_warning_days), 0, 0, 3650, false},
     {NULL, 0, 0, 0, 0, 0, false},
 };
 

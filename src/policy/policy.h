@@ -53,6 +53,11 @@ struct policy {
     } vaccine;
     struct {
         int64_t days_of_cover_target;
+        /* supply pillar: 0 = the default (14 days, 12 donors, no limit, 60 days) */
+        int64_t consumption_window_days; /* trailing mean of issues */
+        int64_t candidate_donors;        /* k nearest donors per site in the plan */
+        int64_t route_max_units;         /* most units on one route in one plan */
+        int64_t expiry_warning_days;     /* batches expiring within this are listed */
     } supply;
     struct {
         int64_t elderly_min_age;

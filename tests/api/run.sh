@@ -85,6 +85,13 @@ case $backend in
 sqlite) sqlite3 "$DB" "$bind" ;;
 pg) psql "$PG_URL" -qAt -v ON_ERROR_STOP=1 -c "$bind" >/dev/null ;;
 esac || { say "cannot bind api-hospital to a facility"; exit 1; }
+# supply pillar: api-pharmacy holds the demo `pharmacy` login's pharmacy
+bind="UPDATE users SET facility_id = (SELECT facility_id FROM users WHERE username = 'pharmacy')
+      WHERE username = 'api-pharmacy'"
+case $backend in
+sqlite) sqlite3 "$DB" "$bind" ;;
+pg) psql "$PG_URL" -qAt -v ON_ERROR_STOP=1 -c "$bind" >/dev/null ;;
+esac || { say "cannot bind api-pharmacy to a facility"; exit 1; }
 
 API_CONN_TIMEOUT=3
 API_ROUTES="$CREST_SRC/src/routes.c"
@@ -104,6 +111,12 @@ crest_stop || { say "crest serve did not exit cleanly"; rc=1; }
 if ! "$CREST_BIN" audit verify --db "$DB" >"$TEST_TMP/audit.log" 2>&1; then
     say "audit chain broken:"
     cat "$TEST_TMP/audit.log" >&2
+    rc=1
+fi
+# supply pillar: every stock balance still equals its movements
+if ! "$CREST_BIN" supply verify --db "$DB" >"$TEST_TMP/supply.log" 2>&1; then
+    say "supply ledger inconsistent:"
+    cat "$TEST_TMP/supply.log" >&2
     rc=1
 fi
 if grep -qE "ERROR|runtime error|AddressSanitizer" "$CREST_LOG"; then

@@ -17,6 +17,12 @@ const NAV = {
   grid: ['grid', 'grid_requests', 'grid_new'],
   resident: ['records', 'queue'],
 };
+// admins also have the facility registry
+const NAV = { admin: ['dashboard', 'facilities'], commander: ['dashboard', 'facilities'] };
+// supply pillar: a Supplies page for the command, hospitals and pharmacies
+for (const r of ['admin', 'commander']) NAV[r].push('supply');
+NAV.hospital = ['hospital', 'supply'];
+NAV.pharmacy = ['pharmacy', 'supply'];
 const HOMES = {
   admin: ['dashboard', '浙江省'],
   commander: ['dashboard', '浙江省'],
