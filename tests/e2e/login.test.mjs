@@ -66,7 +66,9 @@ test('logout ends the session on the server and returns to the login page', asyn
 test('a tampered session cookie is refused and the page returns to the login page with a note', async () => {
   const page = await newPage(browser);
   await login(page, 'commander');
-  await page.waitForSelector('[data-page="dashboard"]');
+  // the dashboard drawn (data-region is set once its data are in): tampering
+  // earlier races its own first requests
+  await page.waitForSelector('[data-page="dashboard"][data-region] [data-region-table]');
   const ctx = page.context();
   const [cookie] = (await ctx.cookies()).filter((c) => c.name === 'crest_session');
   assert.ok(cookie, 'the session cookie');
