@@ -17,8 +17,6 @@ const NAV = {
   grid: ['grid', 'grid_requests', 'grid_new'],
   resident: ['records', 'queue'],
 };
-// admins also have the facility registry
-const NAV = { admin: ['dashboard', 'facilities'], commander: ['dashboard', 'facilities'] };
 // supply pillar: a Supplies page for the command, hospitals and pharmacies
 for (const r of ['admin', 'commander']) NAV[r].push('supply');
 NAV.hospital = ['hospital', 'supply'];
@@ -66,7 +64,8 @@ for (const [user, [home, regionName]] of Object.entries(HOMES)) {
       else if (home === 'records') await page.waitForSelector('[data-selfcare]');
       else if (home === 'clinic') await page.waitForSelector('[data-desk] [data-call-next]'); // queue pillar
       else if (home !== 'grid') await page.waitForSelector('[data-not-yet]');
-      if (home !== 'clinic') await page.waitForSelector('[data-upcoming] li');
+      // the clinic's and the hospital's pillars have all landed: nothing upcoming
+      if (home !== 'clinic' && home !== 'hospital') await page.waitForSelector('[data-upcoming] li');
       assert.equal(await page.evaluate(() => typeof window.echarts), 'undefined', 'no map library on this page');
       // another role's page by URL: refused with a message, not shown
       await page.goto(`${BASE}/#/dashboard`);
