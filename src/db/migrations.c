@@ -424,6 +424,10 @@ static const char supply_v7[] =
     "CREATE INDEX supply_movements_site ON supply_movements(site_id, item_id, id);"
     "CREATE INDEX supply_movements_use ON supply_movements(item_id, kind, date, site_id);"
     "CREATE INDEX supply_movements_region ON supply_movements(region, id);"
+    /* verify pairs each transfer_in with its out-leg, and sums each shipment's legs */
+    "CREATE INDEX supply_movements_pair ON supply_movements(pair_id) WHERE pair_id IS NOT NULL;"
+    "CREATE INDEX supply_movements_shipment ON supply_movements(shipment_id) WHERE shipment_id IS "
+    "NOT NULL;"
     "CREATE TABLE supply_balances ("
     "  site_id $INT NOT NULL,"
     "  item_id $INT NOT NULL REFERENCES supply_items(id),"
