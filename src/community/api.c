@@ -550,8 +550,9 @@ void comm_api_person_list(struct http_req *r)
 
 /* ---- the same JSON written straight into a buffer, for long lists ----
  * The grid worker's list of 500 entries built with jansson costs ~10 ms of
- * allocations; these write the same keys (comm_episode_json and the masked
- * comm_person_json) without building a tree. */
+ * allocations; these write the same keys (comm_episode_json, without the
+ * per-reason array, and the masked comm_person_json) without building a
+ * tree. */
 
 static void put_time(struct buf *b, int64_t ms)
 {
@@ -572,7 +573,7 @@ void comm_episode_write(struct buf *b, const struct comm_episode *e, const char 
     buf_json_str(b, e->grid);
     buf_printf(b,
                ",\"kind\":\"%s\",\"source\":\"%s\",\"start_date\":\"%s\",\"planned_end\":\"%s\","
-               "\"status\":\"%s\",\"grade\":\"%s\",\"reasons\":[",
+               "\"status\":\"%s\",\"grade\":\"%s\"",
                comm_kind_name(e->kind), comm_source_name(e->source), e->start_date, e->planned_end,
                comm_status_name(e->status), comm_grade_name(e->grade));
     struct comm_grading g;
@@ -580,19 +581,11 @@ void comm_episode_write(struct buf *b, const struct comm_episode *e, const char 
     g.grade = e->grade;
     if (!comm_reasons_decode(e->reasons, &g))
         g.nreasons = 0;
-    static const char *const rules[] = {"spo2",        "fever_days", "symptom", "need",
-                                        "age_chronic", "age",        "chronic", "infant",
-                                        "temperature", "none"};
-    for (int i = 0; i < g.nreasons; i++) {
-        char t[192];
-        comm_reason_text(&g.reason[i], lang, t, sizeof t);
-        buf_printf(b, "%s{\"rule\":\"%s\",\"text\":", i ? "," : "", rules[g.reason[i].rule]);
-        buf_json_str(b, t);
-        buf_puts(b, "}");
-    }
+    /* a list carries the joined text only (what the pages show); the
+     * reasons one by one are in the entry's own answer */
+    buf_puts(b, ",\"grade_reason\":");
     char all[1024];
     comm_grading_text(&g, lang, all, sizeof all);
-    buf_puts(b, "],\"grade_reason\":");
     buf_json_str(b, all);
     buf_printf(b, ",\"alert\":%s,\"last_followup\":", e->alert ? "true" : "false");
     put_time(b, e->last_followup_ms);

@@ -28,9 +28,9 @@ int comm_grid_in_scope(struct db_conn *c, struct http_req *r, const char *grid,
 json_t *comm_person_json(const struct comm_person *p, bool full, const char *today);
 json_t *comm_episode_json(const struct comm_episode *e, const char *lang, int64_t now_ms);
 
-/* The same as comm_episode_json (without its closing brace, so a caller
- * can add keys) and the masked comm_person_json, written into a buffer:
- * for long lists. */
+/* The same as comm_episode_json but for the per-reason array (grade_reason
+ * has them joined), without its closing brace so a caller can add keys, and the masked
+ * comm_person_json, written into a buffer: for long lists. */
 void comm_episode_write(struct buf *b, const struct comm_episode *e, const char *lang,
                         int64_t now_ms);
 void comm_person_write_masked(struct buf *b, const struct comm_person *p, const char *today);

@@ -28,6 +28,7 @@
 #include "../base/mem.h"
 #include "../base/str.h"
 #include "../base/util.h"
+#include "clp.h"
 #include "supply.h"
 
 /* CLP takes anything at or beyond 1e30 as infinite */
@@ -369,6 +370,8 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
                       struct crest_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (!supply_clp()) /* the solver library is missing: say so, don't crash */
+        return crest_error_set(err, CREST_INTERNAL, "internal", "COIN-OR CLP cannot be loaded");
     out->flow = xcalloc((size_t)na + 1, sizeof *out->flow);
     out->qty = xcalloc((size_t)na + 1, sizeof *out->qty);
     double lmax = target_days, before = target_days;
