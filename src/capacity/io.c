@@ -40,7 +40,6 @@ static const struct col {
 };
 #define NCOLS (int)(sizeof cols / sizeof cols[0])
 #define MAX_IMPORT_ROWS 50000
-#define MAX_REPORTED 200
 
 struct import_row {
     int line;
@@ -167,33 +166,16 @@ struct import_ctx {
     int64_t created, bad;
 };
 
+static const struct crest_error *row_err(void *arg, int i, int *line)
+{
+    struct import *im = arg;
+    *line = im->rows[i].line;
+    return &im->rows[i].err;
+}
+
 static json_t *report_json(struct http_req *r, struct import_ctx *x, bool dry_run)
 {
-    json_t *errs = json_array();
-    int listed = 0;
-    for (int i = 0; i < x->im->n && listed < MAX_REPORTED; i++) {
-        struct import_row *row = &x->im->rows[i];
-        if (!row->err.nfields)
-            continue;
-        json_t *fe = json_array();
-        for (int k = 0; k < row->err.nfields; k++) {
-            char text[256];
-            msg_format(text, sizeof text, r->lang, row->err.fields[k].key, row->err.fields[k].arg);
-            json_array_append_new(fe, json_pack("{s:s,s:s,s:s}", "field", row->err.fields[k].field,
-                                                "code", row->err.fields[k].code, "message", text));
-        }
-        json_array_append_new(errs, json_pack("{s:i,s:o}", "row", row->line, "errors", fe));
-        listed++;
-    }
-    json_t *j = json_object();
-    json_object_set_new(j, "rows", json_integer(x->im->n));
-    json_object_set_new(j, "valid", json_integer(x->im->n - x->bad));
-    json_object_set_new(j, "invalid", json_integer(x->bad));
-    json_object_set_new(j, "created", json_integer(x->created));
-    json_object_set_new(j, "dry_run", json_boolean(dry_run));
-    json_object_set_new(j, "errors", errs);
-    json_object_set_new(j, "errors_truncated", json_boolean(listed < x->bad));
-    return j;
+    return http_import_report(r, x->im->n, x->bad, x->created, dry_run, row_err, x->im);
 }
 
 static int import_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)

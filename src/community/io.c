@@ -44,7 +44,6 @@ static const struct col {
 #define NCOLS (int)(sizeof cols / sizeof cols[0])
 #define NREQUIRED 3 /* id_number, name, grid */
 #define MAX_ROWS 50000
-#define MAX_REPORTED 200
 
 struct row {
     int line;
@@ -220,33 +219,16 @@ static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
     }
 }
 
+static const struct crest_error *row_err(void *arg, int i, int *line)
+{
+    struct import *im = arg;
+    *line = im->rows[i].line;
+    return &im->rows[i].err;
+}
+
 static json_t *report_json(struct http_req *r, struct import *im, bool dry_run)
 {
-    json_t *errs = json_array();
-    int listed = 0;
-    for (int i = 0; i < im->n && listed < MAX_REPORTED; i++) {
-        struct row *row = &im->rows[i];
-        if (!row->err.nfields)
-            continue;
-        json_t *fe = json_array();
-        for (int k = 0; k < row->err.nfields; k++) {
-            char text[256];
-            msg_format(text, sizeof text, r->lang, row->err.fields[k].key, row->err.fields[k].arg);
-            json_array_append_new(fe, json_pack("{s:s,s:s,s:s}", "field", row->err.fields[k].field,
-                                                "code", row->err.fields[k].code, "message", text));
-        }
-        json_array_append_new(errs, json_pack("{s:i,s:o}", "row", row->line, "errors", fe));
-        listed++;
-    }
-    json_t *j = json_object();
-    json_object_set_new(j, "rows", json_integer(im->n));
-    json_object_set_new(j, "valid", json_integer(im->n - im->bad));
-    json_object_set_new(j, "invalid", json_integer(im->bad));
-    json_object_set_new(j, "created", json_integer(im->created));
-    json_object_set_new(j, "dry_run", json_boolean(dry_run));
-    json_object_set_new(j, "errors", errs);
-    json_object_set_new(j, "errors_truncated", json_boolean(listed < im->bad));
-    return j;
+    return http_import_report(r, im->n, im->bad, im->created, dry_run, row_err, im);
 }
 
 static void count_bad(struct import *im)

@@ -212,6 +212,16 @@ bool session_verify_password(const char *hash, const char *pw);
 int http_upload_rows(struct http_req *r,
                      int (*fn)(void *arg, int row, int ncells, const char *const *cells), void *arg,
                      struct crest_error *err);
+/* An import's row-by-row report: {"rows", "valid", "invalid", "created",
+ * "dry_run", "errors": [{"row", "errors": [{"field", "code", "message"}]}]
+ * (at most HTTP_IMPORT_MAX_REPORTED rows), "errors_truncated"}. row(arg, i,
+ * &line) gives the i-th row's errors and file line. */
+#define HTTP_IMPORT_MAX_REPORTED 200
+json_t *http_import_report(struct http_req *r, int nrows, int64_t invalid, int64_t created,
+                           bool dry_run,
+                           const struct crest_error *(*row)(void *arg, int i, int *line),
+                           void *arg);
+
 /* ---- Server-Sent Events (sse.c; added by the queue pillar) ---- */
 /* Answer with an event stream of `topic`: first `first_json` as event
  * `event`, then every http_sse_publish of the topic (latest wins: each

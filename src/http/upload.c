@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../base/csv.h"
+#include "../base/err.h"
 #include "../base/mem.h"
 #include "../base/xlsx.h"
 #include "http.h"
@@ -93,4 +94,36 @@ int http_upload_rows(struct http_req *r, xlsx_row_fn fn, void *arg, struct crest
     if (!utf8_valid((const unsigned char *)r->body.p, r->body.n))
         return crest_error_field(err, "file", "format", "import_not_utf8", NULL);
     return csv_rows(fn, arg, r->body.p, r->body.n, err);
+}
+
+json_t *http_import_report(struct http_req *r, int nrows, int64_t invalid, int64_t created,
+                           bool dry_run,
+                           const struct crest_error *(*row)(void *arg, int i, int *line), void *arg)
+{
+    json_t *errs = json_array();
+    int64_t listed = 0;
+    for (int i = 0; i < nrows && listed < HTTP_IMPORT_MAX_REPORTED; i++) {
+        int line = 0;
+        const struct crest_error *e = row(arg, i, &line);
+        if (!e->nfields)
+            continue;
+        json_t *fe = json_array();
+        for (int k = 0; k < e->nfields; k++) {
+            char text[256];
+            msg_format(text, sizeof text, r->lang, e->fields[k].key, e->fields[k].arg);
+            json_array_append_new(fe, json_pack("{s:s,s:s,s:s}", "field", e->fields[k].field,
+                                                "code", e->fields[k].code, "message", text));
+        }
+        json_array_append_new(errs, json_pack("{s:i,s:o}", "row", line, "errors", fe));
+        listed++;
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "rows", json_integer(nrows));
+    json_object_set_new(j, "valid", json_integer(nrows - invalid));
+    json_object_set_new(j, "invalid", json_integer(invalid));
+    json_object_set_new(j, "created", json_integer(created));
+    json_object_set_new(j, "dry_run", json_boolean(dry_run));
+    json_object_set_new(j, "errors", errs);
+    json_object_set_new(j, "errors_truncated", json_boolean(listed < invalid));
+    return j;
 }
