@@ -183,6 +183,12 @@ bool comm_req_transition_ok(enum comm_req_status a, enum comm_req_status b);
  * deadline, capped by the grade's. */
 int64_t comm_req_deadline_hours(enum comm_req_type t, enum comm_grade g, const struct policy *p);
 
+/* ---- transfers ---- */
+/* May a transfer go from status a to b, by the receiving hospital
+ * (reserved → accepted | declined, accepted → arrived) or by the sender
+ * (reserved | accepted → cancelled)? */
+bool comm_transfer_transition_ok(bool by_hospital, const char *a, const char *b);
+
 /* ---- episodes ---- */
 enum comm_kind { COMM_CONFIRMED = 0, COMM_ASYMPTOMATIC, COMM_MILD, COMM_CONTACT, COMM__KINDS };
 const char *comm_kind_name(enum comm_kind k);

@@ -501,6 +501,18 @@ int64_t comm_req_deadline_hours(enum comm_req_type t, enum comm_grade g, const s
     return h < cap ? h : cap;
 }
 
+/* ---- transfers ---- */
+
+bool comm_transfer_transition_ok(bool by_hospital, const char *a, const char *b)
+{
+    if (by_hospital)
+        return (strcmp(a, "reserved") == 0 &&
+                (strcmp(b, "accepted") == 0 || strcmp(b, "declined") == 0)) ||
+               (strcmp(a, "accepted") == 0 && strcmp(b, "arrived") == 0);
+    return (strcmp(a, "reserved") == 0 || strcmp(a, "accepted") == 0) &&
+           strcmp(b, "cancelled") == 0;
+}
+
 /* ---- geography and dates ---- */
 
 double comm_km(double lat1, double lon1, double lat2, double lon2)

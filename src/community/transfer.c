@@ -522,14 +522,7 @@ static int tr_update_fn(struct db_conn *c, struct http_req *r, void *arg, struct
         return err->code;
     /* who may do what: the hospital accepts, declines, records arrival;
      * the sender (grid, command) cancels while the bed is held */
-    bool ok;
-    if (hosp)
-        ok = (strcmp(cur, "reserved") == 0 &&
-              (strcmp(next, "accepted") == 0 || strcmp(next, "declined") == 0)) ||
-             (strcmp(cur, "accepted") == 0 && strcmp(next, "arrived") == 0);
-    else
-        ok = (strcmp(cur, "reserved") == 0 || strcmp(cur, "accepted") == 0) &&
-             strcmp(next, "cancelled") == 0;
+    bool ok = comm_transfer_transition_ok(hosp, cur, next);
     if (!ok)
         return crest_error_field(err, "status", "transition", "comm_transfer_transition", cur);
     if (strcmp(next, "declined") == 0 && !note_copy[0])

@@ -1446,6 +1446,25 @@ static void test_km(void **state)
     assert_true(fabs(km - 20015.1) < 0.5);
 }
 
+/* who may move a transfer where: the hospital accepts, declines, records
+ * arrival; the sender cancels while the bed is held; nothing leaves the
+ * final states */
+static void test_transfer_transitions(void **state)
+{
+    (void)state;
+    assert_true(comm_transfer_transition_ok(true, "reserved", "accepted"));
+    assert_true(comm_transfer_transition_ok(true, "reserved", "declined"));
+    assert_true(comm_transfer_transition_ok(true, "accepted", "arrived"));
+    assert_false(comm_transfer_transition_ok(true, "reserved", "arrived"));
+    assert_false(comm_transfer_transition_ok(true, "reserved", "cancelled"));
+    assert_false(comm_transfer_transition_ok(true, "declined", "accepted"));
+    assert_true(comm_transfer_transition_ok(false, "reserved", "cancelled"));
+    assert_true(comm_transfer_transition_ok(false, "accepted", "cancelled"));
+    assert_false(comm_transfer_transition_ok(false, "arrived", "cancelled"));
+    assert_false(comm_transfer_transition_ok(false, "reserved", "accepted"));
+    assert_false(comm_transfer_transition_ok(false, "declined", "cancelled"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1486,6 +1505,7 @@ int main(void)
         cmocka_unit_test(test_date_ms),
         cmocka_unit_test(test_parse_time),
         cmocka_unit_test(test_km),
+        cmocka_unit_test(test_transfer_transitions),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
