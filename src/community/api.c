@@ -260,12 +260,11 @@ void comm_person_decode(struct jdec *d, struct comm_person *p, bool create, cons
             crest_error_field(err, "id_number", "format", "comm_id_format", NULL);
             break;
         case COMM_ID_DATE: crest_error_field(err, "id_number", "date", "comm_id_date", NULL); break;
-        case COMM_ID_CHECKSUM: {
-            char want[2] = {comm_id_check_char(up), 0};
-            (void)want; /* not echoed: a guessed check digit hides a typo elsewhere */
+        case COMM_ID_CHECKSUM:
+            /* the expected check digit is not echoed: it would hide a typo
+             * in another digit */
             crest_error_field(err, "id_number", "checksum", "comm_id_checksum", NULL);
             break;
-        }
         }
     } else if ((birth && strcmp(birth, p->birth) != 0) || (sex && sex[0] != p->sex)) {
         /* birth date and sex come from the ID number and cannot drift */

@@ -175,8 +175,10 @@ enum comm_req_status {
 };
 const char *comm_req_status_name(enum comm_req_status s);
 int comm_req_status_parse(const char *s);
-/* May a request go from a to b? (open → assigned → in_progress → done;
- * any open state → cancelled; assigned may be re-assigned.) */
+/* May a request go from a to b? Any state not final (open, assigned,
+ * in_progress) may go to done or cancelled; open and assigned to assigned
+ * (re-assign) or in_progress; in_progress back to assigned (handed on).
+ * done and cancelled are final. */
 bool comm_req_transition_ok(enum comm_req_status a, enum comm_req_status b);
 
 /* Hours a request of a type, from a person of a grade, may take: the type's
