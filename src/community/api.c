@@ -101,6 +101,11 @@ json_t *comm_person_json(const struct comm_person *p, bool full, const char *tod
     return j;
 }
 
+/* the JSON names of enum comm_rule, in its order */
+static const char *const reason_rules[] = {"spo2",        "fever_days", "symptom", "need",
+                                           "age_chronic", "age",        "chronic", "infant",
+                                           "temperature", "none"};
+
 static json_t *reasons_json(const char *stored, enum comm_grade grade, const char *lang,
                             json_t **text)
 {
@@ -114,10 +119,7 @@ static json_t *reasons_json(const char *stored, enum comm_grade grade, const cha
         char t[192];
         comm_reason_text(&g.reason[i], lang, t, sizeof t);
         json_t *o = json_object();
-        static const char *const rules[] = {"spo2",        "fever_days", "symptom", "need",
-                                            "age_chronic", "age",        "chronic", "infant",
-                                            "temperature", "none"};
-        json_object_set_new(o, "rule", json_string(rules[g.reason[i].rule]));
+        json_object_set_new(o, "rule", json_string(reason_rules[g.reason[i].rule]));
         json_object_set_new(o, "text", json_string(t));
         json_array_append_new(a, o);
     }
@@ -601,7 +603,7 @@ static void put_time(struct buf *b, const char *key, int64_t ms)
 }
 
 void comm_episode_write(struct buf *b, const struct comm_episode *e, const char *lang,
-                        int64_t now_ms)
+                        int64_t now_ms, bool reasons)
 {
     buf_puts(b, "{\"id\":");
     put_int(b, e->id);
@@ -621,6 +623,19 @@ void comm_episode_write(struct buf *b, const struct comm_episode *e, const char 
         g.nreasons = 0;
     /* a list carries the joined text only (what the pages show); the
      * reasons one by one are in the entry's own answer */
+    if (reasons) {
+        put_key(b, "reasons");
+        buf_puts(b, "[");
+        for (int i = 0; i < g.nreasons; i++) {
+            char t[192];
+            comm_reason_text(&g.reason[i], lang, t, sizeof t);
+            buf_puts(b, i ? ",{\"rule\":" : "{\"rule\":");
+            buf_json_str(b, reason_rules[g.reason[i].rule]);
+            put_str(b, "text", t);
+            buf_puts(b, "}");
+        }
+        buf_puts(b, "]");
+    }
     char all[1024];
     comm_grading_text(&g, lang, all, sizeof all);
     put_str(b, "grade_reason", all);

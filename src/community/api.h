@@ -28,11 +28,12 @@ int comm_grid_in_scope(struct db_conn *c, struct http_req *r, const char *grid,
 json_t *comm_person_json(const struct comm_person *p, bool full, const char *today);
 json_t *comm_episode_json(const struct comm_episode *e, const char *lang, int64_t now_ms);
 
-/* The same as comm_episode_json but for the per-reason array (grade_reason
- * has them joined), without its closing brace so a caller can add keys, and the masked
- * comm_person_json, written into a buffer: for long lists. */
+/* The same as comm_episode_json written into a buffer, without its closing
+ * brace so a caller can add keys; reasons: with the per-reason array
+ * (lists leave it out: grade_reason has them joined). And the masked
+ * comm_person_json. For long lists and busy answers. */
 void comm_episode_write(struct buf *b, const struct comm_episode *e, const char *lang,
-                        int64_t now_ms);
+                        int64_t now_ms, bool reasons);
 void comm_person_write_masked(struct buf *b, const struct comm_person *p, const char *today);
 
 /* Decode a person's editable fields (create: the required ones). Shared by

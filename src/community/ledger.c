@@ -453,29 +453,50 @@ void comm_api_episode_list(struct http_req *r)
 
 /* ---- follow-ups ---- */
 
+/* A follow-up is read and decided (fu_load, fu_decide) and stored
+ * (fu_store) in one write job; the answer is built after the commit, off
+ * SQLite's single writer, unless an Idempotency-Key's record must hold it.
+ * Reading the episode on a reader before the job instead was tried and cost
+ * more in all (decisions §35): after every commit a reader starts with an
+ * empty page cache, whereas the writer's is warm. */
 struct fu_arg {
     int64_t episode_id;
-    struct comm_followup f;
+    struct comm_followup in; /* as decoded: a job may run twice */
     bool has_at;
     char note[2001];
-    /* set by followup_fn: the reply, and what a proposed transfer needs */
-    json_t *reply;
-    bool propose, icu;
-    struct comm_person person;
+    /* the episode and person as read */
+    struct comm_episode e0;
+    struct comm_person p;
+    int64_t now;
+    /* decided by fu_decide from the above */
+    struct comm_followup f;
+    struct comm_episode e; /* the episode after the follow-up */
+    struct comm_grading g;
+    bool self, regrade, changed;
+    /* set by the job */
+    bool stored;
+    int64_t fid;
+    bool replied, located;
 };
 
-static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
+static int fu_load(struct db_conn *c, struct http_req *r, struct fu_arg *a, struct crest_error *err)
 {
-    struct fu_arg *a = arg;
-    struct comm_followup f = a->f; /* may run twice: the input stays as decoded */
-    struct comm_episode e;
-    struct comm_person p;
-    int rc = comm_episode_get(c, a->episode_id, &e, &p, err);
-    if (rc == CREST_NOTFOUND || (rc == CREST_OK && !comm_may_see_person(r, &p)))
+    int rc = comm_episode_get(c, a->episode_id, &a->e0, &a->p, err);
+    if (rc == CREST_NOTFOUND || (rc == CREST_OK && !comm_may_see_person(r, &a->p)))
         return comm_not_found(err, "comm_episode_not_found");
     if (rc)
         return rc;
-    int64_t now = comm_now_ms(c);
+    a->now = comm_now_ms(c);
+    return CREST_OK;
+}
+
+/* Check the follow-up against the episode and work out the new grade and
+ * the episode's new state. Writes nothing. */
+static int fu_decide(struct http_req *r, struct fu_arg *a, struct crest_error *err)
+{
+    const struct comm_episode *e0 = &a->e0;
+    struct comm_followup f = a->in;
+    int64_t now = a->now;
     if (!a->has_at)
         f.at_ms = now;
     char t[32];
@@ -483,100 +504,129 @@ static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct 
         util_iso8601(t, now);
         return crest_error_field(err, "at", "range", "comm_at_future", t);
     }
-    if (f.at_ms < comm_date_ms(e.start_date))
-        return crest_error_field(err, "at", "range", "comm_at_before_start", e.start_date);
-    if (e.status != COMM_ISOLATING && (!e.ended_ms || f.at_ms > e.ended_ms)) {
-        util_iso8601(t, e.ended_ms);
+    if (f.at_ms < comm_date_ms(e0->start_date))
+        return crest_error_field(err, "at", "range", "comm_at_before_start", e0->start_date);
+    if (e0->status != COMM_ISOLATING && (!e0->ended_ms || f.at_ms > e0->ended_ms)) {
+        util_iso8601(t, e0->ended_ms);
         return crest_error_field(err, "at", "range", "comm_at_after_end", t);
     }
-    bool self = r->user.role == ROLE_RESIDENT;
-    bool latest = f.at_ms >= e.last_followup_ms;
     const struct policy *pol = policy_current();
     char today[11];
     comm_ms_date(now, today);
     struct comm_needs n;
-    comm_person_needs(&p, today, &n);
-    struct comm_grading g;
-    struct comm_fever fever = {e.fever_since_ms};
-    comm_grade_eval(&n, &f, &fever, pol, &g);
+    comm_person_needs(&a->p, today, &n);
+    struct comm_fever fever = {e0->fever_since_ms};
+    comm_grade_eval(&n, &f, &fever, pol, &a->g);
+    a->f = f;
+    a->e = *e0;
+    a->self = r->user.role == ROLE_RESIDENT;
+    /* a late entry (older than the latest) is kept but does not re-grade
+     * an open episode, and nothing re-grades a closed one */
+    a->regrade = f.at_ms >= e0->last_followup_ms && e0->status == COMM_ISOLATING;
+    a->changed = false;
+    if (!a->regrade)
+        return CREST_OK;
+    struct comm_episode *e = &a->e;
+    const struct comm_grading *g = &a->g;
+    /* the history keeps one row per change of grade (store.c), not one per
+     * new reading of the same grade */
+    a->changed = g->grade != e->grade;
+    e->grade = g->grade;
+    comm_reasons_encode(g, e->reasons, sizeof e->reasons);
+    e->alert = g->alert;
+    e->fever_since_ms = fever.since_ms;
+    if (f.has_temp) {
+        e->has_temp = true;
+        e->last_temp = f.temp;
+    }
+    if (f.has_spo2) {
+        e->has_spo2 = true;
+        e->last_spo2 = f.spo2;
+    }
+    e->last_followup_ms = f.at_ms;
+    /* a self-report tells the worker something new; it does not replace
+     * the worker's own call, so it keeps the due time */
+    if (!a->self)
+        e->next_due_ms = comm_followup_due(g->grade, f.at_ms, pol);
+    else if (g->grade > COMM_GREEN && g->alert)
+        e->next_due_ms = f.at_ms;
+    e->self_report_pending = a->self;
+    return CREST_OK;
+}
+
+static int fu_store(struct db_conn *c, struct http_req *r, struct fu_arg *a,
+                    struct crest_error *err)
+{
+    struct comm_episode *e = &a->e;
+    const struct comm_followup *f = &a->f;
+    int rc;
+    if (a->regrade && (rc = comm_episode_save_followup(c, e, err)) != CREST_OK)
+        return rc;
     struct db_stmt *st = db_query(
         c, err,
         "INSERT INTO comm_followups (episode_id, at_ms, temp, spo2, symptoms, medicine, note, "
         "self_report, grade, by_user, created_ms) VALUES (?, ?, NULLIF(CAST(? AS DOUBLE "
         "PRECISION), -1), NULLIF(CAST(? AS BIGINT), -1), ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        "iidiiisisii", e.id, f.at_ms, f.has_temp ? f.temp : -1.0, f.has_spo2 ? f.spo2 : (int64_t)-1,
-        (int64_t)f.symptoms, (int64_t)f.medicine, a->note[0] ? a->note : NULL, (int64_t)self,
-        comm_grade_name(g.grade), r->user.id, util_now_ms());
+        "iidiiisisii", e->id, f->at_ms, f->has_temp ? f->temp : -1.0,
+        f->has_spo2 ? f->spo2 : (int64_t)-1, (int64_t)f->symptoms, (int64_t)f->medicine,
+        a->note[0] ? a->note : NULL, (int64_t)a->self, comm_grade_name(a->g.grade), r->user.id,
+        util_now_ms());
     if (!st)
         return err->code;
-    int64_t fid = 0;
     if ((rc = db_step(st, err)) == 1)
-        fid = db_col_int(st, 0);
+        a->fid = db_col_int(st, 0);
     db_finalize(st);
     if (rc != 1)
         return err->code;
-    /* a late entry (older than the latest) is kept but does not re-grade
-     * an open episode, and nothing re-grades a closed one */
-    if (latest && e.status == COMM_ISOLATING) {
-        char reasons[sizeof e.reasons];
-        comm_reasons_encode(&g, reasons, sizeof reasons);
-        /* the history keeps one row per change of grade (store.c), not
-         * one per new reading of the same grade */
-        bool changed = g.grade != e.grade;
-        e.grade = g.grade;
-        str_copy(e.reasons, sizeof e.reasons, reasons);
-        e.alert = g.alert;
-        e.fever_since_ms = fever.since_ms;
-        if (f.has_temp) {
-            e.has_temp = true;
-            e.last_temp = f.temp;
-        }
-        if (f.has_spo2) {
-            e.has_spo2 = true;
-            e.last_spo2 = f.spo2;
-        }
-        e.last_followup_ms = f.at_ms;
-        /* a self-report tells the worker something new; it does not
-         * replace the worker's own call, so it keeps the due time */
-        if (!self)
-            e.next_due_ms = comm_followup_due(g.grade, f.at_ms, pol);
-        else if (g.grade > COMM_GREEN && g.alert)
-            e.next_due_ms = f.at_ms;
-        e.self_report_pending = self;
-        if ((rc = comm_episode_save_followup(c, &e, err)) != CREST_OK)
-            return rc;
-        if (changed && (rc = comm_grade_history_add(c, &e, fid, f.at_ms, err)) != CREST_OK)
-            return rc;
-    }
-    if ((rc = comm_audit(c, r, "create", "followup", fid, e.grid, err)) != CREST_OK)
+    if (a->changed && (rc = comm_grade_history_add(c, e, a->fid, f->at_ms, err)) != CREST_OK)
         return rc;
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_integer(fid));
-    util_iso8601(t, f.at_ms);
-    json_object_set_new(j, "at", json_string(t));
-    json_object_set_new(j, "self_report", json_boolean(self));
-    json_object_set_new(j, "regraded", json_boolean(latest && e.status == COMM_ISOLATING));
-    json_object_set_new(j, "episode", comm_episode_json(&e, r->lang, now));
-    /* the proposal's hospitals are ranked after the commit, on a reader
-     * (comm_api_followup_create): ranking reads every hospital, and the
-     * single writer should not wait for that */
-    a->propose = g.alert && e.status == COMM_ISOLATING;
-    a->icu = g.icu;
-    a->person = p;
-    if (a->propose) {
-        json_t *prop = json_object();
-        json_object_set_new(prop, "bed", json_string(g.icu ? "icu" : "general"));
-        json_object_set_new(prop, "green", json_boolean(true));
-        json_object_set_new(prop, "options", json_array());
-        json_object_set_new(j, "transfer_proposed", prop);
+    return comm_audit(c, r, "create", "followup", a->fid, e->grid, err);
+}
+
+/* The 201 answer, written straight into the response (a jansson tree cost
+ * a tenth of the server's time at a peak day's rate); opts: the proposed
+ * transfer's hospitals, ranked after the commit (NULL: none yet). */
+static void fu_reply(struct http_req *r, struct fu_arg *a, json_t *opts)
+{
+    char t[32];
+    struct buf *b = &r->resp;
+    r->status = 201;
+    r->ctype = "application/json; charset=utf-8";
+    buf_reset(b);
+    util_iso8601(t, a->f.at_ms);
+    buf_printf(b, "{\"id\":%lld,\"at\":\"%s\",\"self_report\":%s,\"regraded\":%s,\"episode\":",
+               (long long)a->fid, t, a->self ? "true" : "false", a->regrade ? "true" : "false");
+    comm_episode_write(b, &a->e, r->lang, a->now, true);
+    buf_puts(b, "},\"transfer_proposed\":");
+    if (a->g.alert && a->regrade) {
+        buf_printf(b, "{\"bed\":\"%s\",\"green\":true,\"options\":", a->g.icu ? "icu" : "general");
+        char *o = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
+        buf_puts(b, o ? o : "[]");
+        free(o);
+        buf_puts(b, "}}");
     } else {
-        json_object_set_new(j, "transfer_proposed", json_null());
+        buf_puts(b, "null}");
     }
-    http_add_header(r, "Location",
-                    arena_printf(&r->arena, "/api/v1/community/episodes/%lld", (long long)e.id));
-    json_decref(a->reply);
-    a->reply = json_incref(j);
-    http_reply_json(r, 201, j);
+    if (!a->located)
+        http_add_header(
+            r, "Location",
+            arena_printf(&r->arena, "/api/v1/community/episodes/%lld", (long long)a->e.id));
+    a->located = true;
+    a->replied = true;
+}
+
+static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
+{
+    struct fu_arg *a = arg;
+    int rc;
+    a->stored = false;
+    if ((rc = fu_load(c, r, a, err)) != CREST_OK || (rc = fu_decide(r, a, err)) != CREST_OK ||
+        (rc = fu_store(c, r, a, err)) != CREST_OK)
+        return rc;
+    a->stored = true;
+    /* an Idempotency-Key's record holds the answer, so it is built here */
+    if (r->idem_key)
+        fu_reply(r, a, NULL);
     return CREST_OK;
 }
 
@@ -598,11 +648,11 @@ void comm_api_followup_create(struct http_req *r)
     struct jdec d;
     if (jdec_begin(&d, r->body.p, r->body.n, &err) == CREST_OK) {
         const char *at = jdec_str(&d, "at", false, 16, 40);
-        a->f.has_temp = jdec_double(&d, "temp", false, 34.0, 43.0, &a->f.temp);
-        a->f.has_spo2 = jdec_int(&d, "spo2", false, 50, 100, &a->f.spo2);
+        a->in.has_temp = jdec_double(&d, "temp", false, 34.0, 43.0, &a->in.temp);
+        a->in.has_spo2 = jdec_int(&d, "spo2", false, 50, 100, &a->in.spo2);
         bool med = false;
         if (jdec_bool(&d, "medicine", false, &med))
-            a->f.medicine = med;
+            a->in.medicine = med;
         unsigned bits = 0;
         json_t *sym = json_object_get(d.root, "symptoms");
         if (jdec_has(&d, "symptoms")) {
@@ -624,18 +674,18 @@ void comm_api_followup_create(struct http_req *r)
                 }
             }
         }
-        a->f.symptoms = bits;
+        a->in.symptoms = bits;
         const char *note = jdec_str(&d, "note", false, 0, 500);
         if (note)
             str_copy(a->note, sizeof a->note, note);
         if (at) {
-            if (!comm_parse_time(at, &a->f.at_ms))
+            if (!comm_parse_time(at, &a->in.at_ms))
                 crest_error_field(&err, "at", "format", "comm_time_format", NULL);
             else
                 a->has_at = true;
         }
         jdec_end(&d);
-        if (!err.code && !a->f.has_temp && !a->f.has_spo2 && !bits && !note)
+        if (!err.code && !a->in.has_temp && !a->in.has_spo2 && !bits && !note)
             crest_error_field(&err, "temp", "required", "comm_followup_empty", NULL);
     }
     jdec_free(&d);
@@ -644,18 +694,18 @@ void comm_api_followup_create(struct http_req *r)
         return;
     }
     http_write(r, followup_fn, a);
-    if (a->reply && r->status == 201 && !r->replayed && a->propose) {
+    if (!a->stored || r->replayed)
+        return;
+    json_t *opts = NULL;
+    if (a->g.alert && a->regrade) {
+        /* ranking reads hospitals: after the commit, on a reader */
         struct db_conn *c = db_acquire(http_db(r));
-        json_t *opts = comm_transfer_options(c, &a->person, a->icu, true, 3, r->lang, &err);
+        opts = comm_transfer_options(c, &a->p, a->g.icu, true, 3, r->lang, &err);
         db_release(http_db(r), c);
-        json_t *prop = json_object_get(a->reply, "transfer_proposed");
-        if (opts && prop)
-            json_object_set_new(prop, "options", opts);
-        else
-            json_decref(opts);
-        http_reply_json(r, 201, json_incref(a->reply));
     }
-    json_decref(a->reply);
+    if (!a->replied || opts)
+        fu_reply(r, a, opts);
+    json_decref(opts);
 }
 
 void comm_api_followup_list(struct http_req *r)
@@ -736,7 +786,7 @@ void comm_api_grid_today(struct http_req *r)
         comm_person_fill(st, COMM_EPISODE_NCOLS, &p);
         if (n++)
             buf_puts(&items, ",");
-        comm_episode_write(&items, &e, r->lang, now);
+        comm_episode_write(&items, &e, r->lang, now, false);
         buf_puts(&items, ",\"person\":");
         comm_person_write_masked(&items, &p, today);
         buf_puts(&items, "}");

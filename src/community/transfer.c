@@ -40,77 +40,93 @@ struct cand {
     int64_t free;
 };
 
-static int cand_cmp(const void *a, const void *b)
+/* One active hospital's free beds of a kind, net of the reservations on
+ * it: "name, region, role, level, free, lat, lon". */
+static const char FREE_ONE_SQL[] =
+    "SELECT f.name, f.region, f.role, f.level, "
+    "CASE WHEN ? = 1 THEN l.icu_beds - l.icu_occupied ELSE (l.open_beds - l.occupied_beds) - "
+    "(l.icu_beds - l.icu_occupied) END - (SELECT count(*) FROM comm_transfers t WHERE "
+    "t.hospital_id = f.id AND t.bed = ? AND t.status IN " ACTIVE "), f.lat, f.lon "
+    "FROM facilities f JOIN capacity_latest l ON l.facility_id = f.id WHERE f.id = ? AND "
+    "f.kind = 'hospital' AND f.active = 1";
+
+struct geo {
+    int64_t id;
+    double km;
+};
+
+static int geo_cmp(const void *a, const void *b)
 {
-    const struct cand *x = a, *y = b;
+    const struct geo *x = a, *y = b;
     return x->km < y->km ? -1 : x->km > y->km ? 1 : (x->id > y->id) - (x->id < y->id);
 }
 
-/* Free beds of a kind at one hospital (id) or at the hospitals under a
- * region prefix [lo, hi): the rows "id, name, region, role, level, lat,
- * lon, free". Reservations are few: counted once, grouped, not per row. */
-static const char FREE_SQL[] =
-    "SELECT f.id, f.name, f.region, f.role, f.level, f.lat, f.lon, "
-    "CASE WHEN ? = 1 THEN l.icu_beds - l.icu_occupied ELSE (l.open_beds - l.occupied_beds) - "
-    "(l.icu_beds - l.icu_occupied) END - coalesce(t.n, 0) "
-    "FROM facilities f JOIN capacity_latest l ON l.facility_id = f.id "
-    "LEFT JOIN (SELECT hospital_id, count(*) AS n FROM comm_transfers WHERE bed = ? AND status "
-    "IN " ACTIVE " GROUP BY hospital_id) t ON t.hospital_id = f.id "
-    "WHERE f.kind = 'hospital' AND f.active = 1 AND (? = 0 OR f.id = ?) AND f.region >= ? AND "
-    "f.region < ?";
-
-/* Keep the k nearest in v[0..*n) (k small: insertion, no sort of all). */
-static void keep_nearest(struct cand *v, size_t *n, size_t k, const struct cand *c)
+static bool is_designated(const char *role)
 {
-    size_t i = *n < k ? (*n)++ : k;
-    if (i == k && cand_cmp(c, &v[k - 1]) >= 0)
-        return;
-    if (i == k)
-        i = k - 1;
-    while (i > 0 && cand_cmp(c, &v[i - 1]) < 0) {
-        v[i] = v[i - 1];
-        i--;
-    }
-    v[i] = *c;
+    return role && (strcmp(role, "designated") == 0 || strcmp(role, "sub_designated") == 0);
 }
 
-/* The k nearest hospitals with a free bed under a region prefix. */
+/* The k nearest hospitals with a free bed under a region prefix. The
+ * hospitals' positions come from an index (facilities_geo), sorted here by
+ * distance; free beds are then read for the nearest ones only, until k have
+ * one. Reading every hospital's beds and reservations cost ~1 ms of the
+ * follow-up that proposed the transfer. */
 static int nearest(struct db_conn *c, const char *prefix, bool icu, bool green, bool where,
                    double lat, double lon, struct cand *v, size_t *n, size_t k,
                    struct crest_error *err)
 {
     char hi[20];
     capacity_prefix_upper(prefix, hi);
-    struct db_stmt *st = db_query(c, err, FREE_SQL, "isiiss", (int64_t)icu, icu ? "icu" : "general",
-                                  (int64_t)0, (int64_t)0, prefix, hi);
+    *n = 0;
+    struct db_stmt *st = db_query(c, err,
+                                  "SELECT id, lat, lon, role FROM facilities WHERE kind = "
+                                  "'hospital' AND region >= ? AND region < ? AND active = 1 AND "
+                                  "lat IS NOT NULL AND lon IS NOT NULL",
+                                  "ss", prefix, hi);
     if (!st)
         return err->code;
+    size_t ng = 0, cap = 256;
+    struct geo *g = xmalloc(cap * sizeof *g);
     int rc;
-    *n = 0;
     while ((rc = db_step(st, err)) == 1) {
-        const char *role = db_col_text(st, 3);
-        bool designated =
-            role && (strcmp(role, "designated") == 0 || strcmp(role, "sub_designated") == 0);
-        int64_t free_beds = db_col_int(st, 7);
-        if ((!green && !designated) || free_beds <= 0 || db_col_null(st, 5))
+        if (!green && !is_designated(db_col_text(st, 3)))
             continue;
-        struct cand k1;
-        k1.id = db_col_int(st, 0);
-        k1.km = where ? comm_km(lat, lon, db_col_double(st, 5), db_col_double(st, 6)) : 0;
-        if (*n == k && cand_cmp(&k1, &v[k - 1]) >= 0)
-            continue; /* not among the nearest: skip the copies */
-        str_copy(k1.name, sizeof k1.name, db_col_text(st, 1));
-        str_copy(k1.region, sizeof k1.region, db_col_text(st, 2));
-        k1.role = designated ? (strcmp(role, "designated") == 0 ? "designated" : "sub_designated")
-                             : "none";
-        const char *lv = db_col_text(st, 4);
-        k1.level = lv && strcmp(lv, "tertiary") == 0    ? "tertiary"
-                   : lv && strcmp(lv, "secondary") == 0 ? "secondary"
-                                                        : "primary";
-        k1.free = free_beds;
-        keep_nearest(v, n, k, &k1);
+        if (ng == cap)
+            g = xrealloc(g, (cap *= 2) * sizeof *g);
+        g[ng].id = db_col_int(st, 0);
+        g[ng].km = where ? comm_km(lat, lon, db_col_double(st, 1), db_col_double(st, 2)) : 0;
+        ng++;
     }
     db_finalize(st);
+    if (rc < 0) {
+        free(g);
+        return err->code;
+    }
+    qsort(g, ng, sizeof *g, geo_cmp);
+    for (size_t i = 0; i < ng && *n < k && rc >= 0; i++) {
+        st = db_query(c, err, FREE_ONE_SQL, "isi", (int64_t)icu, icu ? "icu" : "general", g[i].id);
+        if (!st) {
+            rc = -1;
+            break;
+        }
+        if ((rc = db_step(st, err)) == 1 && db_col_int(st, 4) > 0) {
+            struct cand *k1 = &v[(*n)++];
+            const char *role = db_col_text(st, 2), *lv = db_col_text(st, 3);
+            k1->id = g[i].id;
+            k1->km = g[i].km;
+            str_copy(k1->name, sizeof k1->name, db_col_text(st, 0));
+            str_copy(k1->region, sizeof k1->region, db_col_text(st, 1));
+            k1->role = !is_designated(role)              ? "none"
+                       : strcmp(role, "designated") == 0 ? "designated"
+                                                         : "sub_designated";
+            k1->level = lv && strcmp(lv, "tertiary") == 0    ? "tertiary"
+                        : lv && strcmp(lv, "secondary") == 0 ? "secondary"
+                                                             : "primary";
+            k1->free = db_col_int(st, 4);
+        }
+        db_finalize(st);
+    }
+    free(g);
     return rc < 0 ? err->code : CREST_OK;
 }
 
@@ -305,9 +321,8 @@ static int tr_create_fn(struct db_conn *c, struct http_req *r, void *arg, struct
         db_exec(c, err, NULL, "SELECT id FROM facilities WHERE id = ? FOR UPDATE", "i",
                 a->hospital_id) != CREST_OK)
         return err->code;
-    struct db_stmt *st =
-        db_query(c, err, FREE_SQL, "isiiss", (int64_t)a->icu, a->icu ? "icu" : "general",
-                 a->hospital_id, a->hospital_id, "33", "34");
+    struct db_stmt *st = db_query(c, err, FREE_ONE_SQL, "isi", (int64_t)a->icu,
+                                  a->icu ? "icu" : "general", a->hospital_id);
     if (!st)
         return err->code;
     rc = db_step(st, err);
@@ -319,14 +334,12 @@ static int tr_create_fn(struct db_conn *c, struct http_req *r, void *arg, struct
         db_finalize(st);
         return crest_error_field(err, "hospital_id", "unknown", "comm_hospital_unknown", NULL);
     }
-    const char *role = db_col_text(st, 3);
-    bool designated =
-        role && (strcmp(role, "designated") == 0 || strcmp(role, "sub_designated") == 0);
-    int64_t free_beds = db_col_int(st, 7);
-    bool has_geo = !db_col_null(st, 5);
+    bool designated = is_designated(db_col_text(st, 2));
+    int64_t free_beds = db_col_int(st, 4);
+    bool has_geo = !db_col_null(st, 5) && !db_col_null(st, 6);
     double hlat = db_col_double(st, 5), hlon = db_col_double(st, 6);
     char hregion[16];
-    str_copy(hregion, sizeof hregion, db_col_text(st, 2));
+    str_copy(hregion, sizeof hregion, db_col_text(st, 1));
     db_finalize(st);
     if (!designated && !a->green)
         return crest_error_field(err, "hospital_id", "not_designated", "comm_not_designated", NULL);

@@ -67,7 +67,10 @@ struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
          * roll-up touches tens of MB, and re-reading them through read(2) on
          * every request costs more than the query (the map is shared and
          * counted once however many connections use it) */
-        pragma(h, "PRAGMA mmap_size=1073741824", err) ||
+        pragma(h,
+               getenv("CREST_MMAP0") && !writer ? "PRAGMA mmap_size=0"
+                                                : "PRAGMA mmap_size=1073741824",
+               err) ||
         pragma(h, "PRAGMA cache_size=-16384", err) ||
         (!writer && pragma(h, "PRAGMA query_only=ON", err)) ||
         /* the writer checkpoints every 64 MB of WAL, not every 4 MB: a

@@ -490,6 +490,12 @@ static const char supply_v7[] =
     "  PRIMARY KEY (shipment_id, batch_id)"
     ")$STRICT;";
 
+/* community pillar: a transfer proposal ranks a city's hospitals by
+ * distance from the index alone, then reads the free beds of the nearest
+ * few (transfer.c) */
+static const char community_v8[] =
+    "CREATE INDEX facilities_geo ON facilities(kind, region, active, role, lat, lon, id);";
+
 const struct db_migration db_migrations[] = {
     {1, "core: regions, users, sessions, audit, idempotency", core_v1},
     {2, "capacity: facilities, capacity_reports, settings", capacity_v2},
@@ -499,5 +505,6 @@ const struct db_migration db_migrations[] = {
     {6, "queue: clinics, counters, tickets, events", queue_v6}, /* queue pillar */
     /* supply pillar */
     {7, "supply: items, batches, ledger, balances, plans, shipments", supply_v7},
+    {8, "community: facilities by kind, region and position", community_v8},
     {0, NULL, NULL},
 };

@@ -1343,6 +1343,46 @@ static void t_followups(void)
         }
     }
     end();
+
+    /* a phone on a weak network sends the same follow-up again: the answer
+     * is built inside the write only when a key must record it */
+    begin("follow-up retried with the same Idempotency-Key: the same answer, one row");
+    struct person pi;
+    int64_t ei = 0;
+    if (person_new(&gridw, GRID, "19700315", true, NULL, NULL, &pi))
+        ei = ep_new(&gridw, pi.id, "2022-12-20");
+    if (ei) {
+        int64_t n0 = fu_count(&gridw, ei);
+        const char *path = P("/api/v1/community/episodes/%lld/followups", (long long)ei);
+        const char *body = "{\"at\":\"2022-12-22T11:00:00+08:00\",\"temp\":37.1,\"spo2\":96}";
+        struct resp r1, r2;
+        http(&r1, "POST", path, body,
+             H(gridw.bearer, "Accept-Language: en", "Content-Type: application/json",
+               "Idempotency-Key: fu-weak-network-1"));
+        http(&r2, "POST", path, body,
+             H(gridw.bearer, "Accept-Language: en", "Content-Type: application/json",
+               "Idempotency-Key: fu-weak-network-1"));
+        char v[128] = "", loc1[128] = "", loc2[128] = "";
+        if (exp_status(&r1, 201) && exp_status(&r2, 201)) {
+            if (jint(r1.json, "id") <= 0 || jint(r1.json, "id") != jint(r2.json, "id"))
+                fail("ids differ: %s vs %s", jshow(r1.json), jshow(r2.json));
+            if (!json_equal(r1.json, r2.json))
+                fail("the replay's body differs: %s vs %s", jshow(r1.json), jshow(r2.json));
+            if (!json_is_array(json_object_get(json_object_get(r1.json, "episode"), "reasons")))
+                fail("no reasons in the answer's episode: %s", jshow(r1.json));
+            if (!header(&r2, "Idempotent-Replayed", v, sizeof v) || strcmp(v, "true") != 0)
+                fail("expected Idempotent-Replayed: true, got '%s'", v);
+            if (!header(&r1, "Location", loc1, sizeof loc1) ||
+                !header(&r2, "Location", loc2, sizeof loc2) || strcmp(loc1, loc2) != 0)
+                fail("Location '%s' then '%s'", loc1, loc2);
+        }
+        resp_free(&r1);
+        resp_free(&r2);
+        if (fu_count(&gridw, ei) != n0 + 1)
+            fail("expected one more follow-up, got %lld more",
+                 (long long)(fu_count(&gridw, ei) - n0));
+    }
+    end();
 }
 
 /* ---- a resident's own pages ---- */
