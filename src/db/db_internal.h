@@ -63,6 +63,14 @@ struct db {
     bool writer_running, stopping;
     pthread_cond_t cv_work;
     struct db_job *q_head, *q_tail;
+    /* the WAL syncer (db.c): committed batches wait here, in commit order,
+     * until an fdatasync of the WAL that began after their commit returns */
+    int wal_fd; /* -1: commits sync themselves (synchronous=FULL) */
+    pthread_t syncer;
+    bool syncer_running;
+    pthread_cond_t cv_sync;
+    struct db_job *s_head, *s_tail; /* linked through next */
+    uint64_t committed, synced;     /* batches; guarded by mu */
 
     pthread_mutex_t stats_mu;
     struct db_stats stats;
