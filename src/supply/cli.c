@@ -40,7 +40,7 @@ static int verify(struct db *db)
 
 struct plan_opts {
     const char *region, *item, *lp_json;
-    bool depots_hospitals;
+    bool depots_hospitals, all_arcs;
     int threads;
 };
 
@@ -94,8 +94,12 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
             fprintf(stderr, "crest: supply plan: %s\n", err.detail);
             rc = 1;
         }
-        jobs[i] = (struct supply_job){
-            .n = nodes[i], .nn = nn, .target = target, .route_max = route_max, .k = k};
+        jobs[i] = (struct supply_job){.n = nodes[i],
+                                      .nn = nn,
+                                      .target = target,
+                                      .route_max = route_max,
+                                      .k = k,
+                                      .all_arcs = o->all_arcs};
     }
     int64_t t1 = util_mono_us();
     t_load = (double)(t1 - t0) / 1e6;
@@ -117,9 +121,11 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
             fprintf(stderr, "crest: supply plan %s: %s\n", codes[i], j->err.detail);
             rc = 1;
         } else {
-            printf("%-18s %6d %7d %9.2f %9.2f %12.0f %8.3f (%.3f + %.3f, %d iterations)\n",
+            printf("%-18s %6d %7d %9.2f %9.2f %12.0f %8.3f (%.3f + %.3f, %d iterations, %d "
+                   "columns, %d pricing rounds)\n",
                    codes[i], j->nn, j->na, j->res.before, j->res.level, j->res.item_km,
-                   j->seconds_solve, j->res.seconds_p1, j->res.seconds_p2, j->res.iterations);
+                   j->seconds_solve, j->res.seconds_p1, j->res.seconds_p2, j->res.iterations,
+                   j->res.cols, j->res.rounds);
         }
         if (f) {
             if (i)
@@ -150,7 +156,7 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
 int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path)
 {
     const char *sub = argc > 0 ? argv[0] : "";
-    struct plan_opts o = {"33", NULL, NULL, false, 2};
+    struct plan_opts o = {"33", NULL, NULL, false, false, 2};
     char db_url[1024];
     str_copy(db_url, sizeof db_url, dburl);
     char pol[512];
@@ -159,6 +165,10 @@ int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--depots-hospitals")) {
             o.depots_hospitals = true;
+            continue;
+        }
+        if (!strcmp(a, "--all-arcs")) {
+            o.all_arcs = true;
             continue;
         }
         if (!v) {
@@ -192,7 +202,9 @@ int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path
         fputs("usage: crest supply verify [--db DB]\n"
               "       crest supply plan [--db DB] [--region CODE] [--item CODE]\n"
               "                         [--depots-hospitals] [--lp-json FILE] [--policy FILE]\n"
-              "                         [--threads N]   items solved side by side (default 2)\n",
+              "                         [--threads N]   items solved side by side (default 2)\n"
+              "                         [--all-arcs]    every arc in the LP from the start\n"
+              "                                         (same plan, slower; for comparison)\n",
               stderr);
         return 2;
     }
