@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../base/mem.h"
 #include "../base/str.h"
@@ -87,20 +88,21 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
     struct supply_node **nodes = xcalloc((size_t)ni, sizeof *nodes);
     struct supply_job *jobs = xcalloc((size_t)ni, sizeof *jobs);
     int64_t t0 = util_mono_us();
+    int *nn = xcalloc((size_t)ni + 1, sizeof *nn);
+    if (supply_plan_load_many(c, ids, ni, o->region, today, p->supply.consumption_window_days,
+                              o->depots_hospitals, nodes, nn, &err) != CREST_OK) {
+        fprintf(stderr, "crest: supply plan: %s\n", err.detail);
+        rc = 1;
+    }
     for (int i = 0; i < ni && !rc; i++) {
-        int nn = 0;
-        if (supply_plan_load(c, ids[i], o->region, today, p->supply.consumption_window_days,
-                             o->depots_hospitals, &nodes[i], &nn, &err) != CREST_OK) {
-            fprintf(stderr, "crest: supply plan: %s\n", err.detail);
-            rc = 1;
-        }
         jobs[i] = (struct supply_job){.n = nodes[i],
-                                      .nn = nn,
+                                      .nn = nn[i],
                                       .target = target,
                                       .route_max = route_max,
                                       .k = k,
                                       .all_arcs = o->all_arcs};
     }
+    free(nn);
     int64_t t1 = util_mono_us();
     t_load = (double)(t1 - t0) / 1e6;
     if (!rc)
@@ -108,6 +110,7 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
     double wall = (double)(util_mono_us() - t1) / 1e6;
     printf("%-18s %6s %7s %9s %9s %12s %8s\n", "item", "sites", "arcs", "L before", "L after",
            "item-km", "seconds");
+    double t_write = 0;
     for (int i = 0; i < ni && !rc; i++) {
         struct supply_job *j = &jobs[i];
         t_routes += j->seconds_routes;
@@ -128,10 +131,12 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
                    j->res.cols, j->res.rounds);
         }
         if (f) {
+            int64_t w0 = util_mono_us();
             if (i)
                 fputs(",\n", f);
             supply_plan_write_json(f, codes[i], j->n, j->nn, j->arcs, j->na, target, route_max,
                                    &j->res);
+            t_write += (double)(util_mono_us() - w0) / 1e6;
         }
     }
     for (int i = 0; i < ni; i++) {
@@ -145,11 +150,17 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
         fclose(f);
     }
     db_release(db, c);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    /* the stages: load (wall), routes and solve (CPU seconds of the items,
+     * summed over the threads), routes + solve (wall), the bench's JSON */
     printf("total: %d items, %lld site-items, %lld candidate arcs, %lld transfers, %.0f item-km; "
            "load %.3f s, routes %.3f s, solve (both phases) %.3f s; routes + solve on %d "
-           "thread(s) took %.3f s\n",
+           "thread(s) took %.3f s; writing the LP JSON %.3f s; process CPU %.3f s\n",
            ni, (long long)sites, (long long)arcs, (long long)moves, km, t_load, t_routes, t_solve,
-           o->threads, wall);
+           o->threads, wall, t_write, cpu);
     return rc;
 }
 

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../base/mem.h"
 #include "../base/str.h"
@@ -678,34 +679,60 @@ int supply_plan_solve_all_arcs(const struct supply_node *n, int nn, const struct
 
 struct many {
     struct supply_job *jobs;
+    int *order;
     int n, next;
     pthread_mutex_t mu;
 };
+
+static double thread_cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static void *many_worker(void *arg)
 {
     struct many *m = arg;
     for (;;) {
         pthread_mutex_lock(&m->mu);
-        int i = m->next++;
+        int i = m->next < m->n ? m->order[m->next++] : -1;
         pthread_mutex_unlock(&m->mu);
-        if (i >= m->n)
+        if (i < 0)
             return NULL;
         struct supply_job *j = &m->jobs[i];
         crest_error_clear(&j->err);
-        int64_t t0 = util_mono_us();
+        double t0 = thread_cpu();
         j->na = supply_routes(j->n, j->nn, j->target, j->k, &j->arcs);
-        int64_t t1 = util_mono_us();
+        double t1 = thread_cpu();
         j->rc = plan_solve(j->n, j->nn, j->arcs, j->na, j->target, j->route_max, j->all_arcs,
                            &j->res, &j->err);
-        j->seconds_routes = (double)(t1 - t0) / 1e6;
-        j->seconds_solve = (double)(util_mono_us() - t1) / 1e6;
+        j->seconds_routes = t1 - t0;
+        j->seconds_solve = thread_cpu() - t1;
     }
+}
+
+/* an item short of stock overall needs both phases: several times the work
+ * of one that is not, so those go first (the longest jobs first keep the
+ * threads busy to the end) */
+static bool job_short(const struct supply_job *j)
+{
+    double have = 0, need = 0;
+    for (int i = 0; i < j->nn; i++) {
+        have += j->n[i].stock;
+        need += j->n[i].use;
+    }
+    return have < j->target * need;
 }
 
 void supply_plan_many(struct supply_job *jobs, int n, int threads)
 {
-    struct many m = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    struct many m = {jobs, xmalloc(((size_t)n + 1) * sizeof(int)), n, 0, PTHREAD_MUTEX_INITIALIZER};
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++)
+            if (job_short(&jobs[i]) == (pass == 0))
+                m.order[k++] = i;
     if (threads < 1)
         threads = 1;
     if (threads > 16)
@@ -718,6 +745,7 @@ void supply_plan_many(struct supply_job *jobs, int n, int threads)
     many_worker(&m); /* this thread works too */
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    free(m.order);
 }
 
 void supply_job_free(struct supply_job *j)

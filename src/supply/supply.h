@@ -138,7 +138,7 @@ struct supply_job {
     struct supply_plan_result res;
     int rc;
     struct crest_error err;
-    double seconds_routes, seconds_solve;
+    double seconds_routes, seconds_solve; /* CPU time of the thread that ran them */
 };
 void supply_plan_many(struct supply_job *jobs, int n, int threads);
 void supply_job_free(struct supply_job *j);
@@ -222,6 +222,11 @@ int supply_verify(struct db_conn *c, struct supply_verify_report *out, struct cr
 int supply_plan_load(struct db_conn *c, int64_t item, const char *region, const char *today,
                      int64_t window, bool depots_hospitals, struct supply_node **nodes, int *nn,
                      struct crest_error *err);
+/* The same for ni items at once (one pass over the ledger): nodes[i] and
+ * nn[i] for items[i]. Caller frees each nodes[i]. */
+int supply_plan_load_many(struct db_conn *c, const int64_t *items, int ni, const char *region,
+                          const char *today, int64_t window, bool depots_hospitals,
+                          struct supply_node **nodes, int *nn, struct crest_error *err);
 
 /* ---- demo.c ---- */
 int supply_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nsites, int64_t *nmoves,
