@@ -18,6 +18,10 @@
  *                                  still on its way)
  * A site with a use and no candidate arc cannot be lifted: its cover caps L
  * (as an upper bound on L rather than a row).
+ * CLP is given the arcs from sites above the level sought to sites below it
+ * first; the other arcs are priced in (loaded when their reduced cost is
+ * negative, then the LP re-solved from its basis) until none is: the answer
+ * is the optimum of the LP with every arc (docs/decisions.md §35).
  */
 #include <coin/Clp_C_Interface.h>
 #include <math.h>
