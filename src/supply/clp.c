@@ -43,6 +43,8 @@ static void load(void)
     SYM(setLogLevel, "Clp_setLogLevel");
     SYM(initialDualSolve, "Clp_initialDualSolve");
     SYM(primal, "Clp_primal");
+    SYM(addColumns, "Clp_addColumns");
+    SYM(dualRowSolution, "Clp_dualRowSolution");
 #undef SYM
     loaded = &api;
 }

@@ -33,6 +33,9 @@ struct supply_clp_api {
     void (*setLogLevel)(Clp_Simplex *, int);
     int (*initialDualSolve)(Clp_Simplex *);
     int (*primal)(Clp_Simplex *, int);
+    void (*addColumns)(Clp_Simplex *, int, const double *, const double *, const double *,
+                       const CoinBigIndex *, const int *, const double *);
+    double *(*dualRowSolution)(Clp_Simplex *);
 };
 
 /* The loaded library's functions, or NULL (thread-safe, loads once). */
@@ -50,5 +53,7 @@ const struct supply_clp_api *supply_clp(void);
 #define Clp_setLogLevel (supply_clp()->setLogLevel)
 #define Clp_initialDualSolve (supply_clp()->initialDualSolve)
 #define Clp_primal (supply_clp()->primal)
+#define Clp_addColumns (supply_clp()->addColumns)
+#define Clp_dualRowSolution (supply_clp()->dualRowSolution)
 
 #endif

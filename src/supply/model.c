@@ -18,12 +18,17 @@
  *                                  still on its way)
  * A site with a use and no candidate arc cannot be lifted: its cover caps L
  * (as an upper bound on L rather than a row).
+ * CLP is given the arcs from sites above the level sought to sites below it
+ * first; the other arcs are priced in (loaded when their reduced cost is
+ * negative, then the LP re-solved from its basis) until none is: the answer
+ * is the optimum of the LP with every arc (docs/decisions.md §37).
  */
 #include <coin/Clp_C_Interface.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../base/mem.h"
 #include "../base/str.h"
@@ -365,9 +370,120 @@ static void round_flows(const struct supply_node *n, int nn, const struct supply
     free(fill);
 }
 
-int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_arc *a, int na,
-                      double target_days, double route_max, struct supply_plan_result *out,
-                      struct crest_error *err)
+/* The LP in CLP: column 0 is L, the others are the candidate arcs loaded so
+ * far (col_arc maps a column to its arc). Rows are those of the whole LP:
+ * one per site that an arc touches, one per relay site. */
+struct lp {
+    const struct supply_node *n;
+    const struct supply_arc *a;
+    int na;
+    const int *row, *relay;
+    double route_max;
+    Clp_Simplex *m;
+    int *col_arc;
+    bool *loaded;
+    int ncols, iterations, rounds;
+};
+
+/* an arc's entries in its column: −1 in the row of a donor with a use (its
+ * cover row), +1 in the row of a donor without (out ≤ s), +1 in the
+ * recipient's row, +1 in the donor's relay row if it has one */
+static int arc_entries(const struct lp *lp, int i, int *index, double *value)
+{
+    const struct supply_arc *a = &lp->a[i];
+    int e = 0;
+    index[e] = lp->row[a->from], value[e++] = lp->n[a->from].use > 0 ? -1.0 : 1.0;
+    index[e] = lp->row[a->to], value[e++] = 1.0;
+    if (lp->relay[a->from] >= 0)
+        index[e] = lp->relay[a->from], value[e++] = 1.0;
+    return e;
+}
+
+/* below this a reduced cost is negative (CLP's own dual tolerance) */
+#define PRICE_TOL 1e-7
+
+/* Pricing: with the duals y of the LP solved so far, the reduced cost of an
+ * arc not yet loaded is c_a − Σ y_r·A_ra (c_a = km in phase 2, 0 in phase
+ * 1). Loads every arc whose reduced cost is negative; returns how many. */
+static int price_in(struct lp *lp, bool km)
+{
+    const double *y = Clp_dualRowSolution(lp->m);
+    int cap = 0, k = 0, e = 0;
+    int *start = NULL, *index = NULL;
+    double *value = NULL, *lo = NULL, *up = NULL, *obj = NULL;
+    for (int i = 0; i < lp->na; i++) {
+        if (lp->loaded[i])
+            continue;
+        int ix[3];
+        double v[3], c = km ? lp->a[i].km : 0, d = c;
+        int ne = arc_entries(lp, i, ix, v);
+        for (int q = 0; q < ne; q++)
+            d -= v[q] * y[ix[q]];
+        if (d >= -PRICE_TOL)
+            continue;
+        if (k == cap) {
+            cap = cap ? cap * 2 : 256;
+            start = xrealloc(start, ((size_t)cap + 1) * sizeof *start);
+            index = xrealloc(index, (size_t)cap * 3 * sizeof *index);
+            value = xrealloc(value, (size_t)cap * 3 * sizeof *value);
+            lo = xrealloc(lo, (size_t)cap * sizeof *lo);
+            up = xrealloc(up, (size_t)cap * sizeof *up);
+            obj = xrealloc(obj, (size_t)cap * sizeof *obj);
+        }
+        start[k] = e;
+        for (int q = 0; q < ne; q++)
+            index[e] = ix[q], value[e++] = v[q];
+        lo[k] = 0;
+        up[k] = lp->route_max > 0 ? lp->route_max : INF;
+        obj[k] = c;
+        lp->col_arc[lp->ncols + k] = i;
+        lp->loaded[i] = true;
+        k++;
+    }
+    if (k) {
+        start[k] = e;
+        Clp_addColumns(lp->m, k, lo, up, obj, start, index, value);
+        lp->ncols += k;
+    }
+    free(start);
+    free(index);
+    free(value);
+    free(lo);
+    free(up);
+    free(obj);
+    return k;
+}
+
+/* Solve, then load the arcs that price in and solve again (primal simplex
+ * from the basis so far: new columns at zero keep it feasible), until none
+ * does: then the solution is optimal for the LP with every arc. */
+static int solve_priced(struct lp *lp, bool km, bool first)
+{
+    if (first)
+        Clp_initialDualSolve(lp->m); /* presolve + dual simplex */
+    else
+        Clp_primal(lp->m, 0);
+    lp->iterations += Clp_numberIterations(lp->m);
+    while (Clp_status(lp->m) == 0 && price_in(lp, km) > 0) {
+        lp->rounds++;
+        Clp_primal(lp->m, 0);
+        lp->iterations += Clp_numberIterations(lp->m);
+    }
+    return Clp_status(lp->m);
+}
+
+/* set the objective: km per arc (phase 2) or max L (phase 1) */
+static void set_objective(struct lp *lp, bool km)
+{
+    double *o = Clp_objective(lp->m);
+    o[0] = km ? 0 : -1.0; /* CLP minimises: max L = min −L */
+    for (int c = 1; c < lp->ncols; c++)
+        o[c] = km ? lp->a[lp->col_arc[c]].km : 0;
+}
+
+static int plan_solve(const struct supply_node *n, int nn, const struct supply_arc *a, int na,
+                      double target_days, double route_max, bool all_arcs,
+                      struct supply_plan_result *out, struct crest_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!supply_clp()) /* the solver library is missing: say so, don't crash */
@@ -413,33 +529,45 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
         free(indeg);
         return CREST_OK;
     }
+    /* When the stock on the candidate routes could cover every site up to
+     * L's cap, try that first: L fixed at the cap, minimising item-km. It is
+     * feasible for most items (then one solve answers both phases). */
+    double have = 0, need = 0;
+    for (int i = 0; i < nn; i++)
+        if (row[i] >= 0) {
+            have += n[i].stock;
+            need += n[i].use;
+        }
+    bool cap_first = lmax > 0 && have >= lmax * need;
+    /* The arcs loaded at first (docs/decisions.md §37): from a site whose
+     * cover is above the level sought to one below it, where the level
+     * sought is L's cap, or Σ stock / Σ use when that is lower (no L above
+     * it is feasible). The others (a site below the level passing on its
+     * own stock while it is refilled, or a site above it receiving) are
+     * loaded when their reduced cost says they improve the LP: the answer
+     * is the LP with every arc, solved with fewer columns. */
+    double level = cap_first ? lmax : (need > 0 && have / need < lmax ? have / need : lmax);
+    struct lp lp = {n, a, na, row, relay, route_max, NULL, NULL, NULL, 0, 0, 0};
+    lp.col_arc = xmalloc(((size_t)na + 1) * sizeof *lp.col_arc);
+    lp.loaded = xcalloc((size_t)na + 1, sizeof *lp.loaded);
+    int ncols = 1;
+    lp.col_arc[0] = -1;
+    for (int i = 0; i < na; i++)
+        if (all_arcs || (cover_of(&n[a[i].from]) > level && cover_of(&n[a[i].to]) < level)) {
+            lp.col_arc[ncols++] = i;
+            lp.loaded[i] = true;
+        }
     /* column-major: each arc has at most 3 entries, L one per site with a use */
-    int ncols = na + 1;
     int *start = xmalloc(((size_t)ncols + 1) * sizeof *start);
-    int *index = xmalloc(((size_t)3 * na + nn + 1) * sizeof *index);
-    double *value = xmalloc(((size_t)3 * na + nn + 1) * sizeof *value);
+    int *index = xmalloc(((size_t)3 * ncols + nn + 1) * sizeof *index);
+    double *value = xmalloc(((size_t)3 * ncols + nn + 1) * sizeof *value);
     double *collb = xcalloc((size_t)ncols, sizeof *collb);
     double *colub = xmalloc((size_t)ncols * sizeof *colub);
     double *obj = xcalloc((size_t)ncols, sizeof *obj);
     double *rowlb = xmalloc(((size_t)nrows + 1) * sizeof *rowlb);
     double *rowub = xmalloc(((size_t)nrows + 1) * sizeof *rowub);
     int e = 0;
-    for (int i = 0; i < na; i++) {
-        start[i] = e;
-        int rf = row[a[i].from], rt = row[a[i].to];
-        double vf = n[a[i].from].use > 0 ? -1.0 : 1.0; /* D row: −out; S row: out ≤ s */
-        index[e] = rf, value[e++] = vf;
-        index[e] = rt, value[e++] = 1.0;
-        if (relay[a[i].from] >= 0)
-            index[e] = relay[a[i].from], value[e++] = 1.0;
-        colub[i] = route_max > 0 ? route_max : INF;
-    }
-    for (int i = 0; i < nn; i++)
-        if (relay[i] >= 0) {
-            rowlb[relay[i]] = -INF;
-            rowub[relay[i]] = n[i].stock;
-        }
-    start[na] = e;
+    start[0] = 0;
     for (int i = 0; i < nn; i++) {
         if (row[i] < 0)
             continue;
@@ -452,91 +580,78 @@ int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_a
             rowlb[row[i]] = -INF;
             rowub[row[i]] = n[i].stock;
         }
+        if (relay[i] >= 0) {
+            rowlb[relay[i]] = -INF;
+            rowub[relay[i]] = n[i].stock;
+        }
+    }
+    collb[0] = cap_first ? lmax : 0;
+    colub[0] = lmax > 0 ? lmax : 0;
+    obj[0] = cap_first ? 0 : -1.0;
+    for (int c = 1; c < ncols; c++) {
+        start[c] = e;
+        e += arc_entries(&lp, lp.col_arc[c], index + e, value + e);
+        colub[c] = route_max > 0 ? route_max : INF;
+        obj[c] = cap_first ? a[lp.col_arc[c]].km : 0;
     }
     start[ncols] = e;
-    collb[na] = 0;
-    colub[na] = lmax > 0 ? lmax : 0;
-    obj[na] = -1.0; /* CLP minimises: max L = min −L */
+    lp.ncols = ncols;
 
     int rc = CREST_OK;
-    Clp_Simplex *m = Clp_newModel();
-    Clp_setLogLevel(m, 0);
-    Clp_loadProblem(m, ncols, nrows, start, index, value, collb, colub, obj, rowlb, rowub);
+    lp.m = Clp_newModel();
+    Clp_setLogLevel(lp.m, 0);
+    Clp_loadProblem(lp.m, ncols, nrows, start, index, value, collb, colub, obj, rowlb, rowub);
     int64_t t0 = util_mono_us();
-    /* When the stock on the candidate routes could cover every site up to
-     * L's cap, try that first: L fixed at the cap, minimising item-km. It is
-     * feasible for most items (then phase 1's answer is the cap and one
-     * solve does both phases); when it is not, run the two phases. */
-    double have = 0, need = 0;
-    for (int i = 0; i < nn; i++)
-        if (row[i] >= 0) {
-            have += n[i].stock;
-            need += n[i].use;
-        }
-    double *lb = Clp_columnLower(m), *o = Clp_objective(m);
-    bool tried = false;
-    if (lmax > 0 && have >= lmax * need) {
-        tried = true;
-        lb[na] = lmax;
-        for (int i = 0; i < na; i++)
-            o[i] = a[i].km;
-        o[na] = 0;
-        Clp_initialDualSolve(m);
-        out->iterations = Clp_numberIterations(m);
-        if (Clp_status(m) == 0) {
-            out->seconds_p1 = (double)(util_mono_us() - t0) / 1e6;
+    bool done = false;
+    if (cap_first) {
+        if (solve_priced(&lp, true, true) == 0) {
             out->level = lmax;
-            goto phase2;
+            done = true; /* L at its cap, item-km minimal: both phases */
+        } else {
+            /* infeasible at the cap: phase 1 by primal simplex from this
+             * basis (measured ~20 % faster than starting over) */
+            Clp_columnLower(lp.m)[0] = 0;
+            set_objective(&lp, false);
         }
-        lb[na] = 0; /* infeasible at the cap: back to phase 1 */
-        for (int i = 0; i < na; i++)
-            o[i] = 0;
-        o[na] = -1.0;
     }
-    /* phase 1. After a failed attempt at the cap, primal simplex from its
-     * basis (measured ~20 % faster on the scarce items than starting over);
-     * else presolve + dual simplex (about a third fewer iterations than a
-     * plain dual start) */
-    if (tried)
-        Clp_primal(m, 0);
-    else
-        Clp_initialDualSolve(m);
-    out->seconds_p1 = (double)(util_mono_us() - t0) / 1e6;
-    out->status = Clp_status(m);
-    out->iterations += Clp_numberIterations(m);
-    if (out->status != 0) {
-        rc = crest_error_set(err, CREST_INTERNAL, "supply_plan_failed", "phase 1 status %d",
-                             out->status);
-        goto done;
+    if (!done) {
+        out->status = solve_priced(&lp, false, !cap_first);
+        out->seconds_p1 = (double)(util_mono_us() - t0) / 1e6;
+        if (out->status != 0) {
+            rc = crest_error_set(err, CREST_INTERNAL, "supply_plan_failed", "phase 1 status %d",
+                                 out->status);
+            goto done;
+        }
+        out->level = Clp_primalColumnSolution(lp.m)[0];
+        /* phase 2: hold L (less 1e-9 relative, so that rounding in the
+         * solver cannot make it infeasible), minimise item-km; the solution
+         * so far stays feasible, so primal simplex starts from its basis */
+        Clp_columnLower(lp.m)[0] = out->level * (1 - 1e-9);
+        set_objective(&lp, true);
+        t0 = util_mono_us();
+        solve_priced(&lp, true, false);
+        out->seconds_p2 = (double)(util_mono_us() - t0) / 1e6;
+    } else {
+        out->seconds_p1 = (double)(util_mono_us() - t0) / 1e6;
     }
-    out->level = Clp_primalColumnSolution(m)[na];
-phase2:
-    /* phase 2: hold L (less 1e-9 relative, so that rounding in the solver
-     * cannot make it infeasible), minimise item-km; the solution so far stays
-     * feasible, so primal simplex starts from its basis */
-    lb = Clp_columnLower(m);
-    lb[na] = out->level * (1 - 1e-9);
-    o = Clp_objective(m);
-    for (int i = 0; i < na; i++)
-        o[i] = a[i].km;
-    o[na] = 0;
-    t0 = util_mono_us();
-    Clp_primal(m, 0);
-    out->seconds_p2 = (double)(util_mono_us() - t0) / 1e6;
-    out->status = Clp_status(m);
-    out->iterations += Clp_numberIterations(m);
+    out->status = Clp_status(lp.m);
+    out->iterations = lp.iterations;
+    out->rounds = lp.rounds;
+    out->cols = lp.ncols;
     if (out->status != 0) {
         rc = crest_error_set(err, CREST_INTERNAL, "supply_plan_failed", "phase 2 status %d",
                              out->status);
         goto done;
     }
-    out->item_km = Clp_objectiveValue(m);
-    const double *x = Clp_primalColumnSolution(m);
-    for (int i = 0; i < na; i++)
-        out->flow[i] = x[i] > 1e-9 ? x[i] : 0;
+    out->item_km = Clp_objectiveValue(lp.m);
+    const double *x = Clp_primalColumnSolution(lp.m);
+    for (int c = 1; c < lp.ncols; c++)
+        out->flow[lp.col_arc[c]] = x[c] > 1e-9 ? x[c] : 0;
     round_flows(n, nn, a, na, out->flow, out->qty);
 done:
-    Clp_deleteModel(m);
+    Clp_deleteModel(lp.m);
+    free(lp.col_arc);
+    free(lp.loaded);
     free(start);
     free(index);
     free(value);
@@ -552,36 +667,76 @@ done:
     return rc;
 }
 
+int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_arc *a, int na,
+                      double target_days, double route_max, struct supply_plan_result *out,
+                      struct crest_error *err)
+{
+    return plan_solve(n, nn, a, na, target_days, route_max, false, out, err);
+}
+
+int supply_plan_solve_all_arcs(const struct supply_node *n, int nn, const struct supply_arc *a,
+                               int na, double target_days, double route_max,
+                               struct supply_plan_result *out, struct crest_error *err)
+{
+    return plan_solve(n, nn, a, na, target_days, route_max, true, out, err);
+}
+
 struct many {
     struct supply_job *jobs;
+    int *order;
     int n, next;
     pthread_mutex_t mu;
 };
+
+static double thread_cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static void *many_worker(void *arg)
 {
     struct many *m = arg;
     for (;;) {
         pthread_mutex_lock(&m->mu);
-        int i = m->next++;
+        int i = m->next < m->n ? m->order[m->next++] : -1;
         pthread_mutex_unlock(&m->mu);
-        if (i >= m->n)
+        if (i < 0)
             return NULL;
         struct supply_job *j = &m->jobs[i];
         crest_error_clear(&j->err);
-        int64_t t0 = util_mono_us();
+        double t0 = thread_cpu();
         j->na = supply_routes(j->n, j->nn, j->target, j->k, &j->arcs);
-        int64_t t1 = util_mono_us();
-        j->rc = supply_plan_solve(j->n, j->nn, j->arcs, j->na, j->target, j->route_max, &j->res,
-                                  &j->err);
-        j->seconds_routes = (double)(t1 - t0) / 1e6;
-        j->seconds_solve = (double)(util_mono_us() - t1) / 1e6;
+        double t1 = thread_cpu();
+        j->rc = plan_solve(j->n, j->nn, j->arcs, j->na, j->target, j->route_max, j->all_arcs,
+                           &j->res, &j->err);
+        j->seconds_routes = t1 - t0;
+        j->seconds_solve = thread_cpu() - t1;
     }
+}
+
+/* an item short of stock overall needs both phases: several times the work
+ * of one that is not, so those go first (the longest jobs first keep the
+ * threads busy to the end) */
+static bool job_short(const struct supply_job *j)
+{
+    double have = 0, need = 0;
+    for (int i = 0; i < j->nn; i++) {
+        have += j->n[i].stock;
+        need += j->n[i].use;
+    }
+    return have < j->target * need;
 }
 
 void supply_plan_many(struct supply_job *jobs, int n, int threads)
 {
-    struct many m = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    struct many m = {jobs, xmalloc(((size_t)n + 1) * sizeof(int)), n, 0, PTHREAD_MUTEX_INITIALIZER};
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++)
+            if (job_short(&jobs[i]) == (pass == 0))
+                m.order[k++] = i;
     if (threads < 1)
         threads = 1;
     if (threads > 16)
@@ -594,6 +749,7 @@ void supply_plan_many(struct supply_job *jobs, int n, int threads)
     many_worker(&m); /* this thread works too */
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    free(m.order);
 }
 
 void supply_job_free(struct supply_job *j)

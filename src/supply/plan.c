@@ -78,12 +78,13 @@ static int compute_lp(struct db_conn *c, struct compute *x, const int64_t *items
      * threads (CLP models are independent) */
     struct supply_node **nodes = xcalloc((size_t)nitems + 1, sizeof *nodes);
     struct supply_job *jobs = xcalloc((size_t)nitems + 1, sizeof *jobs);
-    for (int i = 0; i < nitems && !rc; i++) {
-        int nn = 0;
-        rc = supply_plan_load(c, items[i], x->region, x->today, window, false, &nodes[i], &nn, err);
+    int *nn = xcalloc((size_t)nitems + 1, sizeof *nn);
+    rc =
+        supply_plan_load_many(c, items, nitems, x->region, x->today, window, false, nodes, nn, err);
+    for (int i = 0; i < nitems && !rc; i++)
         jobs[i] = (struct supply_job){
-            .n = nodes[i], .nn = nn, .target = target, .route_max = route_max, .k = k};
-    }
+            .n = nodes[i], .nn = nn[i], .target = target, .route_max = route_max, .k = k};
+    free(nn);
     if (!rc)
         supply_plan_many(jobs, nitems, 2);
     for (int i = 0; i < nitems && !rc; i++) {

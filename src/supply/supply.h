@@ -104,7 +104,8 @@ struct supply_plan_result {
     double *flow; /* per arc (phase 2), malloc'd; supply_plan_free */
     int64_t *qty; /* per arc, rounded to whole units without overdrawing a donor */
     double seconds_p1, seconds_p2;
-    int rows, cols, iterations;
+    int rows, cols, iterations; /* cols: the columns loaded in the end (L + arcs) */
+    int rounds;                 /* times arcs were priced in and the LP re-solved */
 };
 void supply_plan_free(struct supply_plan_result *r);
 
@@ -116,6 +117,12 @@ void supply_plan_free(struct supply_plan_result *r);
 int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_arc *a, int na,
                       double target_days, double route_max, struct supply_plan_result *out,
                       struct crest_error *err);
+/* The same LP solved with every arc loaded from the start instead of priced
+ * in (docs/decisions.md §37): the same optimum, slower; for the tests and
+ * `crest supply plan --all-arcs`. */
+int supply_plan_solve_all_arcs(const struct supply_node *n, int nn, const struct supply_arc *a,
+                               int na, double target_days, double route_max,
+                               struct supply_plan_result *out, struct crest_error *err);
 
 /* Many items at once: for each job, candidate routes then both phases, on
  * `threads` threads (each with its own CLP model). The jobs' nodes are the
@@ -125,12 +132,13 @@ struct supply_job {
     int nn;
     double target, route_max;
     int k;
+    bool all_arcs; /* supply_plan_solve_all_arcs instead of supply_plan_solve */
     struct supply_arc *arcs;
     int na;
     struct supply_plan_result res;
     int rc;
     struct crest_error err;
-    double seconds_routes, seconds_solve;
+    double seconds_routes, seconds_solve; /* CPU time of the thread that ran them */
 };
 void supply_plan_many(struct supply_job *jobs, int n, int threads);
 void supply_job_free(struct supply_job *j);
@@ -214,6 +222,11 @@ int supply_verify(struct db_conn *c, struct supply_verify_report *out, struct cr
 int supply_plan_load(struct db_conn *c, int64_t item, const char *region, const char *today,
                      int64_t window, bool depots_hospitals, struct supply_node **nodes, int *nn,
                      struct crest_error *err);
+/* The same for ni items at once (one pass over the ledger): nodes[i] and
+ * nn[i] for items[i]. Caller frees each nodes[i]. */
+int supply_plan_load_many(struct db_conn *c, const int64_t *items, int ni, const char *region,
+                          const char *today, int64_t window, bool depots_hospitals,
+                          struct supply_node **nodes, int *nn, struct crest_error *err);
 
 /* ---- demo.c ---- */
 int supply_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nsites, int64_t *nmoves,

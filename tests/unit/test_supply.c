@@ -4,8 +4,9 @@
  * the dispatch planner on small problems solved by hand: a single deficit,
  * donors at the target, not enough stock anywhere, a per-route limit, the
  * nearer donor preferred in phase 2, whole units that never overdraw a donor,
- * no relaying of stock still on its way, and the candidate routes (hierarchy
- * + k nearest).
+ * no relaying of stock still on its way, pricing arcs in (the same optimum
+ * as loading every arc, including arcs from sites below the level), and the
+ * candidate routes (hierarchy + k nearest).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -273,6 +274,99 @@ static void test_no_relay(void **state)
     supply_plan_free(&res);
 }
 
+/* The LP starts with the arcs from sites above the level sought to sites
+ * below it and prices the others in (decisions §35). Dropping the others
+ * for good would be wrong: here B (85 days) is below the 90-day cap, yet
+ * its arc to A, which no depot reaches, is what lifts A. Priced in: L = 85
+ * (B gives its 85 to A, the depot refills B); without it A stays at 0. */
+static void test_pricing_keeps_arcs_from_below_the_level(void **state)
+{
+    (void)state;
+    struct supply_node n[3] = {node(1, 0, 1, 30.0, 120.0, 0, "330106001"),
+                               node(2, 85, 1, 30.0, 120.1, 0, "330106002"),
+                               node(3, 1000, 0, 30.0, 120.2, 6, "330106")};
+    struct supply_arc a[2] = {arc(n, 2, 1), arc(n, 1, 0)};
+    struct supply_plan_result res;
+    solve(n, 3, a, 2, 90, 0, &res);
+    assert_true(fabs(res.level - 85) < EPS);
+    assert_int_equal(res.qty[0], 85); /* depot → B */
+    assert_int_equal(res.qty[1], 85); /* B → A */
+    supply_plan_free(&res);
+}
+
+/* The same in phase 2: A (nothing) and B (80 days) are both below the cap;
+ * a depot D1 next to B, a far depot D2 that reaches A. Cheapest: B gives
+ * its 80 to A (5 km), D1 refills B with 90 (1 km), D2 sends A only the
+ * last 10 (146 km), not 90. */
+static void test_pricing_finds_cheaper_relay(void **state)
+{
+    (void)state;
+    struct supply_node n[4] = {
+        node(1, 0, 1, 30.0, 120.0, 0, "330106001"), node(2, 80, 1, 30.0, 120.05, 0, "330106002"),
+        node(3, 1000, 0, 30.0, 120.06, 6, "330106"), node(4, 1000, 0, 31.0, 121.0, 4, "3301")};
+    struct supply_arc a[3] = {arc(n, 2, 1), arc(n, 1, 0), arc(n, 3, 0)};
+    struct supply_plan_result res;
+    solve(n, 4, a, 3, 90, 0, &res);
+    assert_true(fabs(res.level - 90) < EPS);
+    assert_int_equal(res.qty[0], 90);
+    assert_int_equal(res.qty[1], 80);
+    assert_int_equal(res.qty[2], 10);
+    double km = 90 * a[0].km + 80 * a[1].km + 10 * a[2].km;
+    assert_true(fabs(res.item_km - km) < 1e-9 * km);
+    supply_plan_free(&res);
+}
+
+static double rnd(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return (double)(*x % 1000000) / 1e6;
+}
+
+/* Pricing the arcs in reaches the optimum of the LP with every arc: random
+ * provinces (some items short, some with a route limit), both solved. */
+static void test_pricing_equals_all_arcs(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ULL;
+#define RND() rnd(&x)
+    int priced = 0, short_items = 0;
+    for (int round = 0; round < 12; round++) {
+        int nn = 80;
+        struct supply_node n[80];
+        for (int i = 0; i < nn; i++) {
+            bool depot = i < 6;
+            double use = depot ? 0 : 0.5 + 20 * RND();
+            double days = round % 3 == 0 ? 110 * RND() : 200 * RND();
+            n[i] = node(i + 1, depot ? 3000 * RND() : floor(use * days), use, 29 + 2 * RND(),
+                        119 + 2 * RND(), depot ? (i == 0 ? 2 : 6) : 0,
+                        depot ? (i == 0 ? "33" : "330106") : "330106001");
+        }
+        struct supply_arc *a = NULL;
+        int na = supply_routes(n, nn, 90, 4, &a);
+        double route_max = round % 4 == 1 ? 150 : 0;
+        struct supply_plan_result r1, r2;
+        struct crest_error e;
+        crest_error_clear(&e);
+        assert_int_equal(supply_plan_solve(n, nn, a, na, 90, route_max, &r1, &e), CREST_OK);
+        assert_int_equal(supply_plan_solve_all_arcs(n, nn, a, na, 90, route_max, &r2, &e),
+                         CREST_OK);
+        assert_true(fabs(r1.level - r2.level) <= 1e-6 * fmax(1, r2.level));
+        assert_true(fabs(r1.item_km - r2.item_km) <= 1e-6 * fmax(1, r2.item_km));
+        assert_true(r1.cols <= r2.cols);
+        priced += r1.rounds > 0;
+        short_items += r2.level < 90 - EPS;
+        supply_plan_free(&r1);
+        supply_plan_free(&r2);
+        free(a);
+    }
+    /* the cases exercise what they are meant to */
+    assert_true(priced >= 3);
+    assert_true(short_items >= 3);
+#undef RND
+}
+
 static void test_routes(void **state)
 {
     (void)state;
@@ -318,6 +412,9 @@ int main(void)
         cmocka_unit_test(test_whole_units_never_overdraw),
         cmocka_unit_test(test_unreachable_site_caps_level),
         cmocka_unit_test(test_no_relay),
+        cmocka_unit_test(test_pricing_keeps_arcs_from_below_the_level),
+        cmocka_unit_test(test_pricing_finds_cheaper_relay),
+        cmocka_unit_test(test_pricing_equals_all_arcs),
         cmocka_unit_test(test_routes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
