@@ -615,6 +615,37 @@ static void fu_reply(struct http_req *r, struct fu_arg *a, json_t *opts)
     a->replied = true;
 }
 
+/* A replayed answer was recorded before the proposal's hospitals were
+ * ranked: rank them now, so a retry from a weak network still shows where
+ * to send the patient. */
+static void fu_replay_options(struct http_req *r, int64_t episode_id)
+{
+    json_t *j = json_loadb(r->resp.p, r->resp.n, 0, NULL);
+    json_t *tp = json_object_get(j, "transfer_proposed");
+    json_t *opts = json_object_get(tp, "options");
+    if (!json_is_array(opts) || json_array_size(opts) > 0) {
+        json_decref(j);
+        return;
+    }
+    struct crest_error err;
+    crest_error_clear(&err);
+    struct comm_episode e;
+    struct comm_person p;
+    struct db_conn *c = db_acquire(http_db(r));
+    json_t *o = NULL;
+    if (comm_episode_get(c, episode_id, &e, &p, &err) == CREST_OK) {
+        const char *bed = json_string_value(json_object_get(tp, "bed"));
+        o = comm_transfer_options(c, &p, bed && strcmp(bed, "icu") == 0, true, 3, r->lang, &err);
+    }
+    db_release(http_db(r), c);
+    if (o) {
+        json_object_set_new(tp, "options", o);
+        http_reply_json(r, 201, j);
+    } else {
+        json_decref(j);
+    }
+}
+
 static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
 {
     struct fu_arg *a = arg;
@@ -694,6 +725,10 @@ void comm_api_followup_create(struct http_req *r)
         return;
     }
     http_write(r, followup_fn, a);
+    if (r->replayed && r->status == 201) {
+        fu_replay_options(r, a->episode_id);
+        return;
+    }
     if (!a->stored || r->replayed)
         return;
     json_t *opts = NULL;

@@ -1381,6 +1381,23 @@ static void t_followups(void)
         if (fu_count(&gridw, ei) != n0 + 1)
             fail("expected one more follow-up, got %lld more",
                  (long long)(fu_count(&gridw, ei) - n0));
+        /* with a warning sign: the replay still lists hospitals to go to */
+        const char *red = "{\"at\":\"2022-12-22T12:00:00+08:00\",\"spo2\":90}";
+        for (int k = 0; k < 2; k++) {
+            http(&r1, "POST", path, red,
+                 H(gridw.bearer, "Accept-Language: en", "Content-Type: application/json",
+                   "Idempotency-Key: fu-weak-network-2"));
+            if (exp_status(&r1, 201)) {
+                json_t *o =
+                    json_object_get(json_object_get(r1.json, "transfer_proposed"), "options");
+                if (!json_is_array(o) || json_array_size(o) == 0)
+                    fail("%s: no hospitals in the proposal: %s", k ? "replay" : "first",
+                         jshow(r1.json));
+            }
+            resp_free(&r1);
+        }
+        if (fu_count(&gridw, ei) != n0 + 2)
+            fail("the replayed alert wrote a second follow-up");
     }
     end();
 }
