@@ -3,16 +3,18 @@
 // with the reason for its grade), one tap to an entry and its follow-up form,
 // the new grade and reason as soon as it is saved, a proposed transfer with
 // the nearest hospitals that have a free bed and a button that reserves one;
-// registering a person and opening an entry; the grid's service requests.
+// registering a person and opening an entry, or importing the community
+// office's roster of residents (importpanel.js); the grid's service requests.
 // The follow-up form and the grade badge are shared with the resident's
 // self-check (selfcare.js). ID numbers and phones in lists come masked from
 // the server; the entry page shows the full record (a read the server audits).
 import { api } from './api.js';
 import { h, clear } from './dom.js';
-import { t, tOr, fmtNumber, fmtTime, regionName } from './i18n.js';
+import { t, tOr, fmtNumber, fmtTime, regionName, getLang } from './i18n.js';
 import { getRegion } from './regions.js';
 import { problemBox, sourceBadge, loading } from './ui.js';
 import { upcoming } from './pages.js';
+import { importPanel } from './importpanel.js';
 
 // the API's vocabulary (src/community/model.c)
 export const SYMPTOMS = ['fever', 'cough', 'sore_throat', 'fatigue', 'muscle_pain', 'diarrhoea'];
@@ -587,9 +589,53 @@ export function renderGridNew(main, { me, go }) {
     h('section', { class: 'page page-grid-new', dataset: { page: 'grid_new' } },
       h('h1', {}, t('page.grid_new.title')),
       h('p', { class: 'lead' }, t('page.grid_new.lead')),
-      h('section', { class: 'panel' }, form)),
+      h('section', { class: 'panel' }, form),
+      residentsImport(me)),
   );
   id.focus();
+}
+
+// ---- the community office's roster of residents, from a spreadsheet ----
+
+// the columns POST /persons/import takes (src/community/io.c cols[]): the
+// English header is the API's field name; the first three are required
+export const RESIDENT_COLUMNS = [
+  ['id_number', '身份证号'], ['name', '姓名'], ['grid', '网格代码'],
+  ['phone', '联系电话'], ['address', '现住址'], ['household', '户号'],
+  ['living_alone', '独居'], ['pregnant', '孕产妇'], ['due_date', '预产期'],
+  ['haemodialysis', '血透'], ['disability', '残疾'], ['bedridden', '卧床'],
+  ['chronic', '慢性病'], ['lat', '纬度'], ['lon', '经度'],
+  ['birth_date', '出生日期'], ['sex', '性别'],
+];
+const REQUIRED_COLUMNS = 3;
+
+// a header row in the UI's language (both are accepted), with a BOM so Excel
+// reads the Chinese headers as UTF-8
+function templateLink() {
+  const zh = getLang() === 'zh-CN';
+  const header = RESIDENT_COLUMNS.map(([en, z]) => (zh ? z : en)).join(',');
+  const url = URL.createObjectURL(new Blob(['\ufeff' + header + '\r\n'], { type: 'text/csv;charset=utf-8' }));
+  return h('a', { class: 'btn small', href: url, download: zh ? '居民导入模板.csv' : 'residents-template.csv', dataset: { importTemplate: '' } },
+    '⤓ ', t('import.res.template'));
+}
+
+function residentsImport(me) {
+  const names = (cols) => cols.map(([en, zh]) => `${zh}/${en}`).join(getLang() === 'zh-CN' ? '、' : ', ');
+  const label = Object.fromEntries(RESIDENT_COLUMNS.map(([en, zh]) => [en, `${zh} / ${en}`]));
+  return importPanel({
+    path: '/persons/import',
+    title: t('import.res.title'),
+    help: t('import.res.help', {
+      required: names(RESIDENT_COLUMNS.slice(0, REQUIRED_COLUMNS)),
+      optional: names(RESIDENT_COLUMNS.slice(REQUIRED_COLUMNS)),
+    }),
+    result: 'import.res.result',
+    fieldLabel: (f) => label[f] || tOr(`field.${f}`, f),
+    extra: h('p', { class: 'import-template' }, templateLink(), ' ',
+      h('span', { class: 'muted' }, t('import.res.grid_hint', { grid: me.scope }))),
+    id: 'import-residents-file',
+    name: 'persons',
+  });
 }
 
 // ---- the grid's service requests ----
