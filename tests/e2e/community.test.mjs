@@ -4,7 +4,8 @@
 // test); a resident registers home isolation and sends a self-check; a
 // commander sees the community figures and the ledger's download link; a
 // hospital sees a transfer coming to it (set up through the API) and accepts
-// it.
+// it; a grid worker imports the community office's roster of residents (one
+// bad row: checked first, nothing written without skipping, one person with).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newPage, closePage, login, apiGet, BASE } from './helpers.mjs';
@@ -22,7 +23,8 @@ after(async () => {
 
 const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-// a write through the API with the page's session (CSRF token from /me)
+// a write through the API with the page's session (CSRF token from /me); a
+// string body is sent as it is (a CSV, with its Content-Type in headers)
 async function apiSend(page, method, path, body, headers = {}) {
   return page.evaluate(async ([m, p, b, hd]) => {
     const me = await (await fetch('/api/v1/me', { cache: 'no-store' })).json();
@@ -35,7 +37,7 @@ async function apiSend(page, method, path, body, headers = {}) {
         ...(m === 'POST' ? { 'Idempotency-Key': `${Date.now()}-${Math.random()}` } : {}),
         ...hd,
       },
-      body: JSON.stringify(b),
+      body: typeof b === 'string' ? b : JSON.stringify(b),
     });
     return { status: r.status, body: await r.json() };
   }, [method, path, body, headers]);
@@ -189,4 +191,88 @@ test('a hospital sees an incoming transfer and accepts it', async () => {
   await hosp.click(`[data-transfer="${tr.id}"] [data-tr-action="arrived"]`);
   await hosp.waitForSelector(`[data-incoming]:not(:has([data-transfer="${tr.id}"])) [data-tr-flash]`);
   await closePage(hosp);
+});
+
+// GB 11643: the 18th character from the first 17
+function idNumber(first17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let s = 0;
+  for (let i = 0; i < 17; i++) s += Number(first17[i]) * w[i];
+  return first17 + '10X98765432'[s % 11];
+}
+
+// every person of the grid (masked list, paged by the API's cursor)
+async function gridPeople(page) {
+  return page.evaluate(async (grid) => {
+    const all = [];
+    let after = 0;
+    for (;;) {
+      const r = await fetch(`/api/v1/persons?region=${grid}&limit=1000&after=${after}`, { cache: 'no-store' });
+      const b = await r.json();
+      all.push(...b.items.map((p) => p.name));
+      if (!b.next) return all;
+      after = b.next;
+    }
+  }, GRID);
+}
+
+test('a grid worker on a phone imports residents: the bad row is named, nothing is written without skipping, one person with it', async () => {
+  const page = await newPage(browser, { viewport: PHONE_390, isMobile: true });
+  await login(page, 'grid');
+  await page.click('[data-nav="grid_new"]');
+  const panel = await page.waitForSelector('[data-page="grid_new"] [data-import-panel="persons"]');
+  // the help names the columns; the template is the header row
+  const help = await panel.$eval('p.muted', (e) => e.textContent);
+  for (const col of ['身份证号', '姓名', '网格代码', '联系电话', '慢性病']) assert.ok(help.includes(col), `the help names ${col}`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-import-template]')]);
+  assert.match(dl.suggestedFilename(), /\.csv$/);
+  const chunks = [];
+  for await (const c of await dl.createReadStream()) chunks.push(c);
+  const tpl = Buffer.concat(chunks).toString('utf8');
+  assert.equal(tpl.replace(/^\ufeff/, '').split(/\r?\n/)[0].split(',').slice(0, 3).join(','), '身份证号,姓名,网格代码');
+
+  // one good row and one with a wrong check digit (unique per run)
+  const seq = String(100 + (Date.now() % 800)).padStart(3, '0');
+  const good = idNumber(`33010619800315${seq}`);
+  const right = idNumber(`33010619800316${seq}`);
+  const wrong = right.slice(0, 17) + (right[17] === '0' ? '1' : '0');
+  const goodName = `E2E导入甲${seq}`;
+  const badName = `E2E导入乙${seq}`;
+  const csv = `身份证号,姓名,网格代码,联系电话,独居,慢性病\r\n${good},${goodName},${GRID},13812345678,是,高血压\r\n${wrong},${badName},${GRID},,否,\r\n`;
+  // other test files run alongside: look for this file's names only
+  const ours = async () => (await gridPeople(page)).filter((n) => n === goodName || n === badName);
+  assert.deepEqual(await ours(), []);
+
+  await page.setInputFiles('[data-import-panel="persons"] [data-import-file]', { name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.click('[data-import-panel="persons"] [data-import-check]:not([disabled])');
+  const report = await page.waitForSelector('[data-import-panel="persons"] [data-import-report][data-dry-run="1"]');
+  assert.deepEqual(
+    await report.evaluate((e) => ({ rows: e.dataset.rows, valid: e.dataset.valid, invalid: e.dataset.invalid, created: e.dataset.created })),
+    { rows: '2', valid: '1', invalid: '1', created: '0' },
+  );
+  const errs = await page.$$eval('[data-import-panel="persons"] [data-import-errors] tbody tr', (trs) =>
+    trs.map((tr) => ({ row: tr.dataset.row, field: tr.dataset.field, text: tr.textContent })));
+  assert.equal(errs.length, 1);
+  assert.equal(errs[0].row, '3', 'the file\'s line');
+  assert.equal(errs[0].field, 'id_number');
+  assert.match(errs[0].text, /身份证号/, 'the column as the office knows it');
+  assert.ok((await overflow(page)) <= 0, 'the report fits the phone');
+  assert.deepEqual(await ours(), [], 'a check writes nothing');
+
+  // without skipping: 422 with the same report, and nothing written
+  const plain = await apiSend(page, 'POST', '/persons/import', csv, { 'Content-Type': 'text/csv' });
+  assert.equal(plain.status, 422);
+  assert.equal(plain.body.invalid, 1);
+  assert.equal(plain.body.created, 0);
+  assert.deepEqual(await ours(), [], 'a bad row stops the whole import');
+  // so the page offers only importing the good rows, skipping the bad one
+  assert.equal(await page.$('[data-import-panel="persons"] [data-import-go="all"]'), null);
+
+  await page.click('[data-import-panel="persons"] [data-import-go="skip"]');
+  const done = await page.waitForSelector('[data-import-panel="persons"] [data-import-report][data-dry-run="0"]');
+  assert.equal(await done.getAttribute('data-created'), '1');
+  assert.match(await done.textContent(), /1/);
+  assert.deepEqual(await ours(), [goodName], 'exactly the good row\'s person registered');
+  assert.ok((await overflow(page)) <= 0, 'the page fits the phone');
+  await closePage(page);
 });
