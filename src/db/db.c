@@ -117,23 +117,28 @@ static unsigned fnv(const char *s)
 static struct db_stmt *stmt_get(struct db_conn *c, const char *sql, struct crest_error *err)
 {
     unsigned h = fnv(sql);
-    unsigned slot = h % DB_STMT_CACHE;
-    struct db_stmt *st = c->cache[slot];
-    if (st && !st->busy && st->hash == h && strcmp(st->sql, sql) == 0) {
-        st->busy = true;
-        return st;
+    for (unsigned k = 0; k < DB_STMT_WAYS; k++) {
+        struct db_stmt *st = c->cache[(h + k) % DB_STMT_CACHE];
+        if (st && !st->busy && st->hash == h && strcmp(st->sql, sql) == 0) {
+            st->busy = true;
+            st->used = ++c->tick;
+            return st;
+        }
     }
-    st = xcalloc(1, sizeof *st);
+    struct db_stmt *st = xcalloc(1, sizeof *st);
     st->conn = c;
     st->sql = xstrdup(sql);
     st->hash = h;
     st->busy = true;
+    st->used = ++c->tick;
     int rc = c->kind == DB_SQLITE ? sq_prepare(st, err) : pg_prepare(st, err);
     if (rc != CREST_OK) {
         free(st->sql);
         free(st);
         return NULL;
     }
+    if (c == c->db->wconn) /* only the writer thread prepares on it */
+        c->db->wprepares++;
     return st;
 }
 
@@ -157,16 +162,27 @@ void db_finalize(struct db_stmt *st)
     else
         pg_reset(st);
     st->busy = false;
-    unsigned slot = st->hash % DB_STMT_CACHE;
-    if (c->cache[slot] == st)
+    if (st->cached)
         return;
-    if (c->cache[slot] && c->cache[slot]->busy) { /* slot taken by a live statement */
+    /* a free slot of its ways, else the least recently used idle one */
+    struct db_stmt **victim = NULL;
+    for (unsigned k = 0; k < DB_STMT_WAYS; k++) {
+        struct db_stmt **slot = &c->cache[(st->hash + k) % DB_STMT_CACHE];
+        if (!*slot) {
+            victim = slot;
+            break;
+        }
+        if (!(*slot)->busy && (!victim || (*slot)->used < (*victim)->used))
+            victim = slot;
+    }
+    if (!victim) { /* every way holds a live statement */
         stmt_dispose(st);
         return;
     }
-    if (c->cache[slot])
-        stmt_dispose(c->cache[slot]);
-    c->cache[slot] = st;
+    if (*victim)
+        stmt_dispose(*victim);
+    st->cached = true;
+    *victim = st;
 }
 
 static struct db_stmt *vquery(struct db_conn *c, struct crest_error *err, const char *sql,
@@ -248,6 +264,7 @@ int db_exec_script(struct db_conn *c, struct crest_error *err, const char *sql)
 static void stats_commit(struct db *db, int jobs, bool ok)
 {
     pthread_mutex_lock(&db->stats_mu);
+    db->stats.prepares = db->wprepares;
     if (ok) {
         db->stats.commits++;
         db->stats.jobs += (uint64_t)jobs;
@@ -303,6 +320,9 @@ static void sq_run_batch(struct db *db, struct db_job **jobs, int n)
 {
     struct db_conn *c = db->wconn;
     struct crest_error e;
+    int64_t t0 = util_mono_us(), queued = 0;
+    for (int i = 0; i < n; i++)
+        queued += t0 - jobs[i]->queued_us;
 restart:
     if (n == 0)
         return;
@@ -341,6 +361,7 @@ restart:
         db_exec(c, &e, NULL, "RELEASE job", NULL);
     }
     crest_error_clear(&e);
+    int64_t t1 = util_mono_us();
     if (sq_exec_script(c, "COMMIT", &e) != CREST_OK) {
         sq_exec_script(c, "ROLLBACK", &e);
         for (int i = 0; i < n; i++) {
@@ -352,6 +373,12 @@ restart:
         stats_commit(db, n, false);
         return;
     }
+    int64_t t2 = util_mono_us();
+    pthread_mutex_lock(&db->stats_mu);
+    db->stats.queue_us += (uint64_t)queued;
+    db->stats.run_us += (uint64_t)(t1 - t0);
+    db->stats.commit_us += (uint64_t)(t2 - t1);
+    pthread_mutex_unlock(&db->stats_mu);
     stats_commit(db, n, true);
 }
 
@@ -433,6 +460,7 @@ int db_write(struct db *db, db_write_fn fn, void *arg, struct crest_error *err)
     if (db->kind == DB_PG)
         return pg_write(db, fn, arg, err);
     struct db_job j = {.fn = fn, .arg = arg, .err = err, .rc = CREST_OK};
+    j.queued_us = util_mono_us();
     sem_init(&j.done, 0, 0);
     pthread_mutex_lock(&db->mu);
     if (db->stopping) {

@@ -10,13 +10,21 @@
 
 #include "db.h"
 
-#define DB_STMT_CACHE 64
+/* Prepared statements cached per connection: DB_STMT_WAYS slots from the
+ * SQL's hash on, the least recently used of them replaced. Direct mapping
+ * (one slot per hash) let two statements of one write job share a slot and
+ * re-prepare each other on every job (the audit row and the queue's ledger
+ * row did: two SQL parses per ticket in the single writer). */
+#define DB_STMT_CACHE 256
+#define DB_STMT_WAYS 8
 
 struct db_stmt {
     struct db_conn *conn;
     char *sql; /* the SQL as given (cache key) */
     unsigned hash;
-    bool busy; /* handed out, not yet finalized */
+    bool busy;     /* handed out, not yet finalized */
+    bool cached;   /* held in the connection's cache */
+    uint64_t used; /* the connection's tick when last handed out (LRU) */
     /* SQLite */
     void *sq;     /* sqlite3_stmt * */
     int sq_state; /* 0 = not stepped, 1 = has row, 2 = done */
@@ -33,6 +41,7 @@ struct db_conn {
     struct db *db;
     void *h; /* sqlite3 * or PGconn * */
     struct db_stmt *cache[DB_STMT_CACHE];
+    uint64_t tick;
     struct db_conn *next_free;
 };
 
@@ -44,6 +53,7 @@ struct db_job {
     sem_t done;             /* posted once the job's batch has committed */
     struct db_job *wake[2]; /* jobs of the same batch this one wakes in turn */
     struct db_job *next;
+    int64_t queued_us; /* util_mono_us() when queued */
 };
 
 struct db {
@@ -63,6 +73,7 @@ struct db {
     bool writer_running, stopping;
     pthread_cond_t cv_work;
     struct db_job *q_head, *q_tail;
+    uint64_t wprepares; /* the writer thread's own count (stats.prepares) */
 
     pthread_mutex_t stats_mu;
     struct db_stats stats;
