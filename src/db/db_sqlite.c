@@ -3,6 +3,7 @@
  * synchronous=FULL, foreign keys, busy timeout), statements, errors, backup.
  * Transactions and group commit live in db.c; this file only talks to SQLite.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,18 @@ static int pragma(sqlite3 *h, const char *sql, struct crest_error *err)
     return CREST_OK;
 }
 
+/* Before SQLite's first use: no memory statistics. They cost a global
+ * mutex on every allocation SQLite makes (several per statement), in the
+ * single writer's thread too, and crest never reads them. */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+static void sq_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE if already initialised: harmless */
+}
+
 struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
 {
+    pthread_once(&sq_once, sq_configure);
     sqlite3 *h = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(db->url, &h, flags, NULL);
