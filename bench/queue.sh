@@ -86,7 +86,9 @@ snap() { # NAME
             /^crest_db_writer_prepares_total / {print "prepares", $2}
             /^crest_db_writer_seconds_total\{phase="queue"\}/ {print "queue_s", $2}
             /^crest_db_writer_seconds_total\{phase="run"\}/ {print "run_s", $2}
-            /^crest_db_writer_seconds_total\{phase="commit"\}/ {print "commit_s", $2}'
+            /^crest_db_writer_seconds_total\{phase="commit"\}/ {print "commit_s", $2}
+            /^crest_db_writer_seconds_total\{phase="sync"\}/ {print "sync_s", $2}
+            /^crest_db_syncs_total / {print "syncs", $2}'
     } >"$TEST_TMP/$1.snap"
 }
 # server figures between two snaps, per request (wrk's count of requests)
@@ -97,12 +99,16 @@ server() { # BEFORE AFTER WRKNAME
         FNR == NR {a[$1] = $2; next} {d[$1] = $2 - a[$1]}
         END {
             j = d["jobs"] ? d["jobs"] : 1; c = d["commits"] ? d["commits"] : 1
-            printf "server: CPU %.3f ms/request over %d requests; %d commits, %.1f jobs/commit; ", \
-                1000 * d["cpu_ticks"] / hz / (n ? n : 1), n, d["commits"], d["jobs"] / c
-            printf "per job: waiting for the writer %.3f ms, in the writer %.3f ms, commit %.3f ms " \
-                "(per commit %.3f ms); writer busy %.0f %% of %.1f s; prepares/job %.2f\n", \
+            s = d["syncs"] ? d["syncs"] : 1
+            printf "server: CPU %.3f ms/request over %d requests; %d commits, %.1f jobs/commit, " \
+                "%d fsyncs, %.1f jobs/fsync\n", 1000 * d["cpu_ticks"] / hz / (n ? n : 1), n, \
+                d["commits"], d["jobs"] / c, d["syncs"], d["jobs"] / s
+            printf "server: per job: waiting for the writer %.3f ms, in the writer %.3f ms, " \
+                "COMMIT %.3f ms; per commit %.3f ms, per fsync %.3f ms; writer busy %.0f %%, " \
+                "syncer busy %.0f %% of %.1f s; prepares/job %.2f\n", \
                 1000 * d["queue_s"] / j, 1000 * d["run_s"] / j, 1000 * d["commit_s"] / j, \
-                1000 * d["commit_s"] / c, 100 * (d["run_s"] + d["commit_s"]) / dur, dur, \
+                1000 * d["commit_s"] / c, 1000 * d["sync_s"] / s, \
+                100 * (d["run_s"] + d["commit_s"]) / dur, 100 * d["sync_s"] / dur, dur, \
                 d["prepares"] / j
         }' dur="$DURATION" "$TEST_TMP/$1.snap" "$TEST_TMP/$2.snap"
 }

@@ -3,10 +3,14 @@
  * the statement cache, and the write path (SQLite group commit on one writer
  * thread; PostgreSQL transactions with retry). See db.h for the contract.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../base/log.h"
 #include "../base/mem.h"
@@ -382,6 +386,19 @@ restart:
     stats_commit(db, n, true);
 }
 
+/* Wake a batch's callers as a binary tree: job i wakes jobs 2i+1 and 2i+2
+ * (db_write). One wake-up call here instead of n, while the woken threads
+ * wake the rest. No job may be touched after this. */
+static void wake_all(struct db_job **jobs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        jobs[i]->wake[0] = 2 * i + 1 < n ? jobs[2 * i + 1] : NULL;
+        jobs[i]->wake[1] = 2 * i + 2 < n ? jobs[2 * i + 2] : NULL;
+    }
+    if (n > 0)
+        sem_post(&jobs[0]->done);
+}
+
 static void *writer_main(void *arg)
 {
     struct db *db = arg;
@@ -402,18 +419,98 @@ static void *writer_main(void *arg)
             db->q_tail = NULL;
         pthread_mutex_unlock(&db->mu);
         sq_run_batch(db, batch, n);
-        /* Wake the batch as a binary tree: job i wakes jobs 2i+1 and 2i+2
-         * (db_write). The writer makes one wake-up call instead of n and goes
-         * back to the queue at once, while the woken threads wake the rest. */
-        for (int i = 0; i < n; i++) {
-            batch[i]->wake[0] = 2 * i + 1 < n ? batch[2 * i + 1] : NULL;
-            batch[i]->wake[1] = 2 * i + 2 < n ? batch[2 * i + 2] : NULL;
-        }
-        sem_post(&batch[0]->done); /* no job may be touched after this */
+        if (db->pipelined) {
+            /* durable once the syncer's next fsync is done: hand it over
+             * and run the next batch meanwhile */
+            for (int i = 0; i < n; i++)
+                batch[i]->snext = i + 1 < n ? batch[i + 1] : NULL;
+            pthread_mutex_lock(&db->smu);
+            if (db->s_tail)
+                db->s_tail->snext = batch[0];
+            else
+                db->s_head = batch[0];
+            db->s_tail = batch[n - 1];
+            pthread_cond_signal(&db->cv_sync);
+            pthread_mutex_unlock(&db->smu);
+        } else
+            wake_all(batch, n);
         pthread_mutex_lock(&db->mu);
     }
     pthread_mutex_unlock(&db->mu);
     free(batch);
+    return NULL;
+}
+
+/* fdatasync the WAL: everything committed before the call is durable after
+ * it (WAL frames are only ever appended or, after a checkpoint, rewritten
+ * from the start with new salts; SQLite's recovery stops at the first frame
+ * that does not check, so a later batch is never durable without an earlier
+ * one). The file is opened on first use, and again if it was unlinked. */
+static int wal_sync(struct db *db)
+{
+    struct stat st;
+    if (db->wal_fd >= 0 && (fstat(db->wal_fd, &st) != 0 || st.st_nlink == 0)) {
+        close(db->wal_fd);
+        db->wal_fd = -1;
+    }
+    if (db->wal_fd < 0) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s-wal", db->url);
+        db->wal_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (db->wal_fd < 0) {
+            LOG_ERROR("msg=\"cannot open the WAL to sync it\" path=\"%s\" errno=%d", path, errno);
+            return -1;
+        }
+    }
+    if (fdatasync(db->wal_fd) != 0) {
+        LOG_ERROR("msg=\"fdatasync of the WAL failed\" errno=%d", errno);
+        close(db->wal_fd);
+        db->wal_fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static void *syncer_main(void *arg)
+{
+    struct db *db = arg;
+    int cap = 256;
+    struct db_job **jobs = xcalloc((size_t)cap, sizeof *jobs);
+    pthread_mutex_lock(&db->smu);
+    for (;;) {
+        while (!db->s_head && !db->sync_stop)
+            pthread_cond_wait(&db->cv_sync, &db->smu);
+        if (!db->s_head && db->sync_stop)
+            break;
+        struct db_job *head = db->s_head;
+        db->s_head = db->s_tail = NULL;
+        pthread_mutex_unlock(&db->smu);
+        int64_t t0 = util_mono_us();
+        int rc = wal_sync(db);
+        int64_t t1 = util_mono_us();
+        int n = 0;
+        for (struct db_job *j = head; j; j = j->snext) {
+            if (n == cap) {
+                cap *= 2;
+                jobs = xrealloc(jobs, (size_t)cap * sizeof *jobs);
+            }
+            jobs[n++] = j;
+            /* committed but maybe not on disk: the caller hears of it (and an
+             * Idempotency-Key makes its retry safe) */
+            if (rc != 0 && j->rc == CREST_OK) {
+                j->rc = CREST_DB;
+                crest_error_set(j->err, CREST_DB, "db_error", "the WAL's fsync failed");
+            }
+        }
+        pthread_mutex_lock(&db->stats_mu);
+        db->stats.sync_us += (uint64_t)(t1 - t0);
+        db->stats.syncs++;
+        pthread_mutex_unlock(&db->stats_mu);
+        wake_all(jobs, n);
+        pthread_mutex_lock(&db->smu);
+    }
+    pthread_mutex_unlock(&db->smu);
+    free(jobs);
     return NULL;
 }
 
@@ -535,9 +632,21 @@ struct db *db_open(const char *url, const struct db_opts *opts, struct crest_err
     pthread_cond_init(&db->cv_work, NULL);
 
     if (db->kind == DB_SQLITE) {
+        db->wal_fd = -1;
+        pthread_mutex_init(&db->smu, NULL);
+        pthread_cond_init(&db->cv_sync, NULL);
         db->wconn = sq_connect(db, true, err);
         if (!db->wconn)
             goto fail_sync;
+        db->pipelined = sq_is_wal(db->wconn);
+        if (db->pipelined) {
+            if (pthread_create(&db->syncer, NULL, syncer_main, db) != 0) {
+                crest_error_set(err, CREST_INTERNAL, "db_open", "cannot start syncer thread");
+                goto fail_sync;
+            }
+            db->syncer_running = true;
+        } else if (sq_exec_script(db->wconn, "PRAGMA synchronous=FULL", err) != CREST_OK)
+            goto fail_sync; /* not WAL (a file system without shared memory?): fsync in COMMIT */
         if (pthread_create(&db->writer, NULL, writer_main, db) != 0) {
             crest_error_set(err, CREST_INTERNAL, "db_open", "cannot start writer thread");
             goto fail_sync;
@@ -577,6 +686,19 @@ void db_close(struct db *db)
         pthread_cond_signal(&db->cv_work);
         pthread_mutex_unlock(&db->mu);
         pthread_join(db->writer, NULL);
+    }
+    if (db->syncer_running) { /* after the writer: it hands batches over */
+        pthread_mutex_lock(&db->smu);
+        db->sync_stop = true;
+        pthread_cond_signal(&db->cv_sync);
+        pthread_mutex_unlock(&db->smu);
+        pthread_join(db->syncer, NULL);
+    }
+    if (db->kind == DB_SQLITE) {
+        if (db->wal_fd >= 0)
+            close(db->wal_fd);
+        pthread_mutex_destroy(&db->smu);
+        pthread_cond_destroy(&db->cv_sync);
     }
     conn_free(db->wconn);
     while (db->free_readers) {

@@ -53,7 +53,8 @@ struct db_job {
     sem_t done;             /* posted once the job's batch has committed */
     struct db_job *wake[2]; /* jobs of the same batch this one wakes in turn */
     struct db_job *next;
-    int64_t queued_us; /* util_mono_us() when queued */
+    int64_t queued_us;    /* util_mono_us() when queued */
+    struct db_job *snext; /* committed, waiting for the WAL's fsync (syncer) */
 };
 
 struct db {
@@ -75,6 +76,19 @@ struct db {
     struct db_job *q_head, *q_tail;
     uint64_t wprepares; /* the writer thread's own count (stats.prepares) */
 
+    /* SQLite syncer (pipelined group commit, docs/decisions.md §31): the
+     * writer commits without an fsync (synchronous=NORMAL) and hands the
+     * batch here; one fdatasync of the WAL then makes every batch committed
+     * before it durable, and only then are its jobs woken. smu guards
+     * s_head/s_tail/sync_stop. */
+    bool pipelined; /* WAL mode: the syncer makes commits durable */
+    pthread_t syncer;
+    bool syncer_running, sync_stop;
+    pthread_mutex_t smu;
+    pthread_cond_t cv_sync;
+    struct db_job *s_head, *s_tail;
+    int wal_fd; /* the -wal file, opened by the syncer; -1 until then */
+
     pthread_mutex_t stats_mu;
     struct db_stats stats;
 };
@@ -94,6 +108,7 @@ bool sq_col_null(struct db_stmt *st, int col);
 int sq_col_count(struct db_stmt *st);
 int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err);
 bool sq_in_tx(struct db_conn *c);
+bool sq_is_wal(struct db_conn *c); /* is the database in WAL mode? */
 int sq_backup(struct db_conn *c, const char *path, struct crest_error *err);
 int64_t sq_changes(struct db_conn *c);
 int sq_restore(const char *target, const char *backup, struct crest_error *err);
