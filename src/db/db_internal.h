@@ -76,7 +76,7 @@ struct db {
     struct db_job *q_head, *q_tail;
     uint64_t wprepares; /* the writer thread's own count (stats.prepares) */
 
-    /* SQLite syncer (pipelined group commit, docs/decisions.md §31): the
+    /* SQLite syncer (pipelined group commit, docs/decisions.md §35): the
      * writer commits without an fsync (synchronous=NORMAL) and hands the
      * batch here; one fdatasync of the WAL then makes every batch committed
      * before it durable, and only then are its jobs woken. smu guards

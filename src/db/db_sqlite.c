@@ -75,7 +75,7 @@ struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
     /* The writer commits with synchronous=NORMAL: its COMMIT writes the WAL
      * without an fsync, and db.c's syncer thread fdatasyncs the WAL before
      * any caller hears that its write is done (pipelined group commit,
-     * docs/decisions.md §31); the writer runs the next batch meanwhile. If
+     * docs/decisions.md §35); the writer runs the next batch meanwhile. If
      * the database is not in WAL mode, db.c sets FULL again. */
     if (pragma(h, "PRAGMA journal_mode=WAL", err) ||
         pragma(h, writer ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", err) ||

@@ -230,7 +230,7 @@ static void test_migrations_apply_once(void **state)
     /* crest's pragmas are in force */
     assert_int_equal(query_int(f->db, "PRAGMA foreign_keys"), 1);
     /* FULL on the readers; the writer runs NORMAL and its syncer fsyncs the
-     * WAL before a write is acknowledged (decision 31) */
+     * WAL before a write is acknowledged (decision 35) */
     assert_int_equal(query_int(f->db, "PRAGMA synchronous"), 2); /* FULL */
 }
 
@@ -566,7 +566,7 @@ static void test_group_commit_isolates_failing_jobs(void **state)
             multi += after.batch_hist[b] - before.batch_hist[b];
     }
     assert_int_equal(hist, commits);
-    /* pipelined (decision 31): the syncer's fsyncs made them durable, one
+    /* pipelined (decision 35): the syncer's fsyncs made them durable, one
      * fsync for one or more commits */
     uint64_t syncs = after.syncs - before.syncs;
     assert_true(syncs >= 1 && syncs <= commits);
