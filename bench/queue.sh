@@ -88,11 +88,16 @@ snap() { # NAME
             /^crest_db_writer_seconds_total\{phase="run"\}/ {print "run_s", $2}
             /^crest_db_writer_seconds_total\{phase="commit"\}/ {print "commit_s", $2}
             /^crest_db_writer_seconds_total\{phase="sync"\}/ {print "sync_s", $2}
-            /^crest_db_syncs_total / {print "syncs", $2}'
+            /^crest_db_syncs_total / {print "syncs", $2}
+            /^crest_http_request_duration_seconds_bucket\{method="POST",route="\/api\/v1\/queue\/clinics\/\{id\}\/(tickets|call-next)"/ {
+                r = $0; sub(/.*route="/, "", r); sub(/".*/, "", r); sub(/.*\//, "", r)
+                le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
+                print "hist_" r "_" le, $2
+            }'
     } >"$TEST_TMP/$1.snap"
 }
 # server figures between two snaps, per request (wrk's count of requests)
-server() { # BEFORE AFTER WRKNAME
+server() { # BEFORE AFTER WRKNAME ROUTE(tickets|call-next)
     local n
     n=$(awk '/requests in/ {print $1}' "$TEST_TMP/$3.wrk")
     awk -v n="$n" -v hz="$(getconf CLK_TCK)" '
@@ -110,7 +115,23 @@ server() { # BEFORE AFTER WRKNAME
                 1000 * d["commit_s"] / c, 1000 * d["sync_s"] / s, \
                 100 * (d["run_s"] + d["commit_s"]) / dur, 100 * d["sync_s"] / dur, dur, \
                 d["prepares"] / j
-        }' dur="$DURATION" "$TEST_TMP/$1.snap" "$TEST_TMP/$2.snap"
+            # latency inside the server (from the request line to the reply sent;
+            # crest_http_request_duration_seconds): the bucket holding p50 and p99
+            split("0.00025 0.0005 0.001 0.0025 0.005 0.01 0.025 0.05 0.1 0.25 1 5 +Inf", le, " ")
+            tot = d["hist_" route "_+Inf"]
+            if (tot > 0) {
+                p50 = p99 = ""
+                for (k = 1; k <= 13; k++) {
+                    c = d["hist_" route "_" le[k]]
+                    if (p50 == "" && c >= 0.5 * tot) p50 = le[k]
+                    if (p99 == "" && c >= 0.99 * tot) p99 = le[k]
+                }
+                printf "server: its own latency: p50 <= %s ms, p99 <= %s ms; %.2f %% within 10 ms " \
+                    "(crest_http_request_duration_seconds, %d requests)\n", \
+                    p50 == "+Inf" ? p50 : 1000 * p50, p99 == "+Inf" ? p99 : 1000 * p99, \
+                    100 * d["hist_" route "_0.01"] / tot, tot
+            }
+        }' dur="$DURATION" route="$4" "$TEST_TMP/$1.snap" "$TEST_TMP/$2.snap"
 }
 wrk_once() { # NAME MODE CONNS [THREADS]
     local t=${4:-2}
@@ -119,7 +140,7 @@ wrk_once() { # NAME MODE CONNS [THREADS]
         "$CREST_URL" >"$TEST_TMP/$1.wrk" 2>&1
     snap "$1.after"
     sed 's/^/#   /' "$TEST_TMP/$1.wrk"
-    server "$1.before" "$1.after" "$1"
+    server "$1.before" "$1.after" "$1" "$([ "$2" = next ] && echo call-next || echo tickets)"
 }
 get() { # NAME rps|p50|p99|statuses
     case $2 in
