@@ -727,6 +727,12 @@ static int issue_fn(struct db_conn *c, struct http_req *r, void *arg, struct cre
         return crest_error_set(err, CREST_CONFLICT, "queue_clinic_closed", "%s", iso);
     }
     struct queue_snapshot s = a->counters;
+    /* an online ticket from a location: not called before its holder is
+     * there (queue_call_estimate) */
+    s.travel_s = t->online && t->has_geo && cl.has_geo && pol()->queue.travel_speed_kmh > 0
+                     ? queue_distance_km(t->lat, t->lon, cl.lat, cl.lon) /
+                           pol()->queue.travel_speed_kmh * 3600
+                     : 0;
     t->facility_id = cl.facility_id;
     str_copy(t->region, sizeof t->region, cl.region);
     str_copy(t->day, sizeof t->day, day);

@@ -231,7 +231,7 @@ int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, struct queue_s
                   ? queue_calls_before(t->prio, s->prio_waiting, s->ord_waiting, s->prio_waiting,
                                        s->ord_waiting, s->streak, s->max_streak)
                   : s->prio_waiting + s->ord_waiting;
-    t->est_wait_s = queue_snapshot_wait(s, *before);
+    t->est_wait_s = queue_call_estimate(queue_snapshot_wait(s, *before), s->travel_s);
     t->seq = t->no;
     /* a readable number: A for the ordinary lane, P for priority */
     snprintf(t->label, sizeof t->label, "%c%03lld", t->prio ? 'P' : 'A',
