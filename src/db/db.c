@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../base/log.h"
 #include "../base/mem.h"
-#include "../base/str.h"
 #include "../base/util.h"
 #include "db_internal.h"
 
@@ -121,23 +121,28 @@ static unsigned fnv(const char *s)
 static struct db_stmt *stmt_get(struct db_conn *c, const char *sql, struct crest_error *err)
 {
     unsigned h = fnv(sql);
-    unsigned slot = h % DB_STMT_CACHE;
-    struct db_stmt *st = c->cache[slot];
-    if (st && !st->busy && st->hash == h && strcmp(st->sql, sql) == 0) {
-        st->busy = true;
-        return st;
+    for (unsigned k = 0; k < DB_STMT_WAYS; k++) {
+        struct db_stmt *st = c->cache[(h + k) % DB_STMT_CACHE];
+        if (st && !st->busy && st->hash == h && strcmp(st->sql, sql) == 0) {
+            st->busy = true;
+            st->used = ++c->tick;
+            return st;
+        }
     }
-    st = xcalloc(1, sizeof *st);
+    struct db_stmt *st = xcalloc(1, sizeof *st);
     st->conn = c;
     st->sql = xstrdup(sql);
     st->hash = h;
     st->busy = true;
+    st->used = ++c->tick;
     int rc = c->kind == DB_SQLITE ? sq_prepare(st, err) : pg_prepare(st, err);
     if (rc != CREST_OK) {
         free(st->sql);
         free(st);
         return NULL;
     }
+    if (c == c->db->wconn) /* only the writer thread prepares on it */
+        c->db->wprepares++;
     return st;
 }
 
@@ -161,16 +166,27 @@ void db_finalize(struct db_stmt *st)
     else
         pg_reset(st);
     st->busy = false;
-    unsigned slot = st->hash % DB_STMT_CACHE;
-    if (c->cache[slot] == st)
+    if (st->cached)
         return;
-    if (c->cache[slot] && c->cache[slot]->busy) { /* slot taken by a live statement */
+    /* a free slot of its ways, else the least recently used idle one */
+    struct db_stmt **victim = NULL;
+    for (unsigned k = 0; k < DB_STMT_WAYS; k++) {
+        struct db_stmt **slot = &c->cache[(st->hash + k) % DB_STMT_CACHE];
+        if (!*slot) {
+            victim = slot;
+            break;
+        }
+        if (!(*slot)->busy && (!victim || (*slot)->used < (*victim)->used))
+            victim = slot;
+    }
+    if (!victim) { /* every way holds a live statement */
         stmt_dispose(st);
         return;
     }
-    if (c->cache[slot])
-        stmt_dispose(c->cache[slot]);
-    c->cache[slot] = st;
+    if (*victim)
+        stmt_dispose(*victim);
+    st->cached = true;
+    *victim = st;
 }
 
 static struct db_stmt *vquery(struct db_conn *c, struct crest_error *err, const char *sql,
@@ -252,6 +268,7 @@ int db_exec_script(struct db_conn *c, struct crest_error *err, const char *sql)
 static void stats_commit(struct db *db, int jobs, bool ok)
 {
     pthread_mutex_lock(&db->stats_mu);
+    db->stats.prepares = db->wprepares;
     if (ok) {
         db->stats.commits++;
         db->stats.jobs += (uint64_t)jobs;
@@ -307,6 +324,9 @@ static void sq_run_batch(struct db *db, struct db_job **jobs, int n)
 {
     struct db_conn *c = db->wconn;
     struct crest_error e;
+    int64_t t0 = util_mono_us(), queued = 0;
+    for (int i = 0; i < n; i++)
+        queued += t0 - jobs[i]->queued_us;
 restart:
     if (n == 0)
         return;
@@ -345,6 +365,7 @@ restart:
         db_exec(c, &e, NULL, "RELEASE job", NULL);
     }
     crest_error_clear(&e);
+    int64_t t1 = util_mono_us();
     if (sq_exec_script(c, "COMMIT", &e) != CREST_OK) {
         sq_exec_script(c, "ROLLBACK", &e);
         for (int i = 0; i < n; i++) {
@@ -356,7 +377,26 @@ restart:
         stats_commit(db, n, false);
         return;
     }
+    int64_t t2 = util_mono_us();
+    pthread_mutex_lock(&db->stats_mu);
+    db->stats.queue_us += (uint64_t)queued;
+    db->stats.run_us += (uint64_t)(t1 - t0);
+    db->stats.commit_us += (uint64_t)(t2 - t1);
+    pthread_mutex_unlock(&db->stats_mu);
     stats_commit(db, n, true);
+}
+
+/* Wake a batch's callers as a binary tree: job i wakes jobs 2i+1 and 2i+2
+ * (db_write). One wake-up call here instead of n, while the woken threads
+ * wake the rest. No job may be touched after this. */
+static void wake_all(struct db_job **jobs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        jobs[i]->wake[0] = 2 * i + 1 < n ? jobs[2 * i + 1] : NULL;
+        jobs[i]->wake[1] = 2 * i + 2 < n ? jobs[2 * i + 2] : NULL;
+    }
+    if (n > 0)
+        sem_post(&jobs[0]->done);
 }
 
 static void *writer_main(void *arg)
@@ -379,30 +419,21 @@ static void *writer_main(void *arg)
             db->q_tail = NULL;
         pthread_mutex_unlock(&db->mu);
         sq_run_batch(db, batch, n);
-        if (db->wal_fd >= 0) {
-            /* durable once the syncer's next fdatasync of the WAL returns;
-             * meanwhile the next batch runs */
-            pthread_mutex_lock(&db->mu);
-            for (int i = 0; i < n; i++) {
-                batch[i]->next = NULL;
-                if (db->s_tail)
-                    db->s_tail->next = batch[i];
-                else
-                    db->s_head = batch[i];
-                db->s_tail = batch[i];
-            }
-            db->committed++;
+        if (db->pipelined) {
+            /* durable once the syncer's next fsync is done: hand it over
+             * and run the next batch meanwhile */
+            for (int i = 0; i < n; i++)
+                batch[i]->snext = i + 1 < n ? batch[i + 1] : NULL;
+            pthread_mutex_lock(&db->smu);
+            if (db->s_tail)
+                db->s_tail->snext = batch[0];
+            else
+                db->s_head = batch[0];
+            db->s_tail = batch[n - 1];
             pthread_cond_signal(&db->cv_sync);
-            continue; /* the lock is held, as at the loop's top */
-        }
-        /* Wake the batch as a binary tree: job i wakes jobs 2i+1 and 2i+2
-         * (db_write). The writer makes one wake-up call instead of n and goes
-         * back to the queue at once, while the woken threads wake the rest. */
-        for (int i = 0; i < n; i++) {
-            batch[i]->wake[0] = 2 * i + 1 < n ? batch[2 * i + 1] : NULL;
-            batch[i]->wake[1] = 2 * i + 2 < n ? batch[2 * i + 2] : NULL;
-        }
-        sem_post(&batch[0]->done); /* no job may be touched after this */
+            pthread_mutex_unlock(&db->smu);
+        } else
+            wake_all(batch, n);
         pthread_mutex_lock(&db->mu);
     }
     pthread_mutex_unlock(&db->mu);
@@ -410,93 +441,77 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* The WAL syncer. With synchronous=FULL, SQLite's COMMIT writes the WAL
- * frames and then waits for fdatasync, and the single writer can do
- * nothing else meanwhile: at 64 connections it spent a third of its time
- * waiting for the disk. Here the writer's connection runs with
- * synchronous=NORMAL (the commit writes the frames, no sync), hands the
- * committed batch to this thread and starts the next batch; this thread
- * syncs the WAL and only then answers the batch's callers. An answered
- * write is as durable as under FULL: its frames were written before an
- * fdatasync that returned (decisions §36). Other connections may read a
- * committed write a few milliseconds before it is durable. */
+/* fdatasync the WAL: everything committed before the call is durable after
+ * it (WAL frames are only ever appended or, after a checkpoint, rewritten
+ * from the start with new salts; SQLite's recovery stops at the first frame
+ * that does not check, so a later batch is never durable without an earlier
+ * one). The file is opened on first use, and again if it was unlinked. */
+static int wal_sync(struct db *db)
+{
+    struct stat st;
+    if (db->wal_fd >= 0 && (fstat(db->wal_fd, &st) != 0 || st.st_nlink == 0)) {
+        close(db->wal_fd);
+        db->wal_fd = -1;
+    }
+    if (db->wal_fd < 0) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s-wal", db->url);
+        db->wal_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (db->wal_fd < 0) {
+            LOG_ERROR("msg=\"cannot open the WAL to sync it\" path=\"%s\" errno=%d", path, errno);
+            return -1;
+        }
+    }
+    if (fdatasync(db->wal_fd) != 0) {
+        LOG_ERROR("msg=\"fdatasync of the WAL failed\" errno=%d", errno);
+        close(db->wal_fd);
+        db->wal_fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
 static void *syncer_main(void *arg)
 {
     struct db *db = arg;
-    pthread_mutex_lock(&db->mu);
+    int cap = 256;
+    struct db_job **jobs = xcalloc((size_t)cap, sizeof *jobs);
+    pthread_mutex_lock(&db->smu);
     for (;;) {
-        while (!db->s_head && db->syncer_running)
-            pthread_cond_wait(&db->cv_sync, &db->mu);
-        if (!db->s_head)
+        while (!db->s_head && !db->sync_stop)
+            pthread_cond_wait(&db->cv_sync, &db->smu);
+        if (!db->s_head && db->sync_stop)
             break;
-        struct db_job *j = db->s_head;
-        uint64_t upto = db->committed;
+        struct db_job *head = db->s_head;
         db->s_head = db->s_tail = NULL;
-        pthread_mutex_unlock(&db->mu);
-        int rc;
-        while ((rc = fdatasync(db->wal_fd)) != 0 && errno == EINTR)
-            ;
-        if (rc != 0)
-            LOG_AT(LOG_ERROR,
-                   "msg=\"fdatasync of the WAL failed: the last writes may be lost\" "
-                   "detail=\"%s\"",
-                   strerror(errno));
-        while (j) {
-            struct db_job *next = j->next;
-            if (rc != 0 && j->rc == CREST_OK) {
-                j->rc = CREST_IO;
-                crest_error_set(j->err, CREST_IO, "db_error", "the write may not be on disk");
+        pthread_mutex_unlock(&db->smu);
+        int64_t t0 = util_mono_us();
+        int rc = wal_sync(db);
+        int64_t t1 = util_mono_us();
+        int n = 0;
+        for (struct db_job *j = head; j; j = j->snext) {
+            if (n == cap) {
+                cap *= 2;
+                jobs = xrealloc(jobs, (size_t)cap * sizeof *jobs);
             }
-            sem_post(&j->done); /* j may end at once: not touched after */
-            j = next;
+            jobs[n++] = j;
+            /* committed but maybe not on disk: the caller hears of it (and an
+             * Idempotency-Key makes its retry safe) */
+            if (rc != 0 && j->rc == CREST_OK) {
+                j->rc = CREST_DB;
+                crest_error_set(j->err, CREST_DB, "db_error", "the WAL's fsync failed");
+            }
         }
-        pthread_mutex_lock(&db->mu);
-        db->synced = upto;
+        pthread_mutex_lock(&db->stats_mu);
+        db->stats.sync_us += (uint64_t)(t1 - t0);
+        db->stats.syncs++;
+        pthread_mutex_unlock(&db->stats_mu);
+        wake_all(jobs, n);
+        pthread_mutex_lock(&db->smu);
     }
-    pthread_mutex_unlock(&db->mu);
+    pthread_mutex_unlock(&db->smu);
+    free(jobs);
     return NULL;
-}
-
-/* Start the syncer when the WAL file can be opened (a file database in WAL
- * mode); otherwise commits keep syncing themselves. */
-static void syncer_start(struct db *db)
-{
-    db->wal_fd = -1;
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s-wal", db->url) >= (int)sizeof path)
-        return;
-    /* a read transaction opens (creates) the WAL file */
-    struct crest_error e;
-    if (sq_exec_script(db->wconn, "SELECT count(*) FROM sqlite_master", &e) != CREST_OK)
-        return;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        LOG_WARN("msg=\"no WAL file: each commit syncs itself\" path=\"%s\"", path);
-        return;
-    }
-    /* the WAL's directory entry, once: a new WAL file must survive too */
-    char dir[4096];
-    str_copy(dir, sizeof dir, db->url);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        slash[slash == dir ? 1 : 0] = 0;
-    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    if (sq_exec_script(db->wconn, "PRAGMA synchronous=NORMAL", &e) != CREST_OK) {
-        close(fd);
-        return;
-    }
-    db->wal_fd = fd;
-    db->syncer_running = true;
-    if (pthread_create(&db->syncer, NULL, syncer_main, db) != 0) {
-        db->syncer_running = false;
-        db->wal_fd = -1;
-        close(fd);
-        sq_exec_script(db->wconn, "PRAGMA synchronous=FULL", &e);
-    }
 }
 
 static int pg_write(struct db *db, db_write_fn fn, void *arg, struct crest_error *err)
@@ -542,6 +557,7 @@ int db_write(struct db *db, db_write_fn fn, void *arg, struct crest_error *err)
     if (db->kind == DB_PG)
         return pg_write(db, fn, arg, err);
     struct db_job j = {.fn = fn, .arg = arg, .err = err, .rc = CREST_OK};
+    j.queued_us = util_mono_us();
     sem_init(&j.done, 0, 0);
     pthread_mutex_lock(&db->mu);
     if (db->stopping) {
@@ -614,14 +630,23 @@ struct db *db_open(const char *url, const struct db_opts *opts, struct crest_err
     pthread_mutex_init(&db->stats_mu, NULL);
     pthread_cond_init(&db->cv_free, NULL);
     pthread_cond_init(&db->cv_work, NULL);
-    pthread_cond_init(&db->cv_sync, NULL);
-    db->wal_fd = -1;
 
     if (db->kind == DB_SQLITE) {
+        db->wal_fd = -1;
+        pthread_mutex_init(&db->smu, NULL);
+        pthread_cond_init(&db->cv_sync, NULL);
         db->wconn = sq_connect(db, true, err);
         if (!db->wconn)
             goto fail_sync;
-        syncer_start(db);
+        db->pipelined = sq_is_wal(db->wconn);
+        if (db->pipelined) {
+            if (pthread_create(&db->syncer, NULL, syncer_main, db) != 0) {
+                crest_error_set(err, CREST_INTERNAL, "db_open", "cannot start syncer thread");
+                goto fail_sync;
+            }
+            db->syncer_running = true;
+        } else if (sq_exec_script(db->wconn, "PRAGMA synchronous=FULL", err) != CREST_OK)
+            goto fail_sync; /* not WAL (a file system without shared memory?): fsync in COMMIT */
         if (pthread_create(&db->writer, NULL, writer_main, db) != 0) {
             crest_error_set(err, CREST_INTERNAL, "db_open", "cannot start writer thread");
             goto fail_sync;
@@ -662,16 +687,19 @@ void db_close(struct db *db)
         pthread_mutex_unlock(&db->mu);
         pthread_join(db->writer, NULL);
     }
-    if (db->syncer_running) {
-        /* the writer has handed over its last batch */
-        pthread_mutex_lock(&db->mu);
-        db->syncer_running = false;
+    if (db->syncer_running) { /* after the writer: it hands batches over */
+        pthread_mutex_lock(&db->smu);
+        db->sync_stop = true;
         pthread_cond_signal(&db->cv_sync);
-        pthread_mutex_unlock(&db->mu);
+        pthread_mutex_unlock(&db->smu);
         pthread_join(db->syncer, NULL);
     }
-    if (db->wal_fd >= 0)
-        close(db->wal_fd);
+    if (db->kind == DB_SQLITE) {
+        if (db->wal_fd >= 0)
+            close(db->wal_fd);
+        pthread_mutex_destroy(&db->smu);
+        pthread_cond_destroy(&db->cv_sync);
+    }
     conn_free(db->wconn);
     while (db->free_readers) {
         struct db_conn *c = db->free_readers;
@@ -682,7 +710,6 @@ void db_close(struct db *db)
     pthread_mutex_destroy(&db->stats_mu);
     pthread_cond_destroy(&db->cv_free);
     pthread_cond_destroy(&db->cv_work);
-    pthread_cond_destroy(&db->cv_sync);
     free(db->url);
     free(db->describe);
     free(db);

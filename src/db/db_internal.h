@@ -10,13 +10,21 @@
 
 #include "db.h"
 
-#define DB_STMT_CACHE 64
+/* Prepared statements cached per connection: DB_STMT_WAYS slots from the
+ * SQL's hash on, the least recently used of them replaced. Direct mapping
+ * (one slot per hash) let two statements of one write job share a slot and
+ * re-prepare each other on every job (the audit row and the queue's ledger
+ * row did: two SQL parses per ticket in the single writer). */
+#define DB_STMT_CACHE 256
+#define DB_STMT_WAYS 8
 
 struct db_stmt {
     struct db_conn *conn;
     char *sql; /* the SQL as given (cache key) */
     unsigned hash;
-    bool busy; /* handed out, not yet finalized */
+    bool busy;     /* handed out, not yet finalized */
+    bool cached;   /* held in the connection's cache */
+    uint64_t used; /* the connection's tick when last handed out (LRU) */
     /* SQLite */
     void *sq;     /* sqlite3_stmt * */
     int sq_state; /* 0 = not stepped, 1 = has row, 2 = done */
@@ -33,6 +41,7 @@ struct db_conn {
     struct db *db;
     void *h; /* sqlite3 * or PGconn * */
     struct db_stmt *cache[DB_STMT_CACHE];
+    uint64_t tick;
     struct db_conn *next_free;
 };
 
@@ -44,6 +53,8 @@ struct db_job {
     sem_t done;             /* posted once the job's batch has committed */
     struct db_job *wake[2]; /* jobs of the same batch this one wakes in turn */
     struct db_job *next;
+    int64_t queued_us;    /* util_mono_us() when queued */
+    struct db_job *snext; /* committed, waiting for the WAL's fsync (syncer) */
 };
 
 struct db {
@@ -63,14 +74,20 @@ struct db {
     bool writer_running, stopping;
     pthread_cond_t cv_work;
     struct db_job *q_head, *q_tail;
-    /* the WAL syncer (db.c): committed batches wait here, in commit order,
-     * until an fdatasync of the WAL that began after their commit returns */
-    int wal_fd; /* -1: commits sync themselves (synchronous=FULL) */
+    uint64_t wprepares; /* the writer thread's own count (stats.prepares) */
+
+    /* SQLite syncer (pipelined group commit, docs/decisions.md §38): the
+     * writer commits without an fsync (synchronous=NORMAL) and hands the
+     * batch here; one fdatasync of the WAL then makes every batch committed
+     * before it durable, and only then are its jobs woken. smu guards
+     * s_head/s_tail/sync_stop. */
+    bool pipelined; /* WAL mode: the syncer makes commits durable */
     pthread_t syncer;
-    bool syncer_running;
+    bool syncer_running, sync_stop;
+    pthread_mutex_t smu;
     pthread_cond_t cv_sync;
-    struct db_job *s_head, *s_tail; /* linked through next */
-    uint64_t committed, synced;     /* batches; guarded by mu */
+    struct db_job *s_head, *s_tail;
+    int wal_fd; /* the -wal file, opened by the syncer; -1 until then */
 
     pthread_mutex_t stats_mu;
     struct db_stats stats;
@@ -91,6 +108,7 @@ bool sq_col_null(struct db_stmt *st, int col);
 int sq_col_count(struct db_stmt *st);
 int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err);
 bool sq_in_tx(struct db_conn *c);
+bool sq_is_wal(struct db_conn *c); /* is the database in WAL mode? */
 int sq_backup(struct db_conn *c, const char *path, struct crest_error *err);
 int64_t sq_changes(struct db_conn *c);
 int sq_restore(const char *target, const char *backup, struct crest_error *err);

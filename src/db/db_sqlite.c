@@ -3,6 +3,7 @@
  * synchronous=FULL, foreign keys, busy timeout), statements, errors, backup.
  * Transactions and group commit live in db.c; this file only talks to SQLite.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,18 @@ static int pragma(sqlite3 *h, const char *sql, struct crest_error *err)
     return CREST_OK;
 }
 
+/* Before SQLite's first use: no memory statistics. They cost a global
+ * mutex on every allocation SQLite makes (several per statement), in the
+ * single writer's thread too, and crest never reads them. */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+static void sq_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE if already initialised: harmless */
+}
+
 struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
 {
+    pthread_once(&sq_once, sq_configure);
     sqlite3 *h = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(db->url, &h, flags, NULL);
@@ -61,7 +72,13 @@ struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
     sqlite3_busy_timeout(h, 10000);
     /* WAL lets readers run beside the writer; FULL makes a commit durable when
      * acknowledged (the group commit keeps that affordable). */
-    if (pragma(h, "PRAGMA journal_mode=WAL", err) || pragma(h, "PRAGMA synchronous=FULL", err) ||
+    /* The writer commits with synchronous=NORMAL: its COMMIT writes the WAL
+     * without an fsync, and db.c's syncer thread fdatasyncs the WAL before
+     * any caller hears that its write is done (pipelined group commit,
+     * docs/decisions.md §38); the writer runs the next batch meanwhile. If
+     * the database is not in WAL mode, db.c sets FULL again. */
+    if (pragma(h, "PRAGMA journal_mode=WAL", err) ||
+        pragma(h, writer ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", err) ||
         pragma(h, "PRAGMA foreign_keys=ON", err) ||
         /* reads through a memory map and a larger page cache: a province-wide
          * roll-up touches tens of MB, and re-reading them through read(2) on
@@ -195,6 +212,19 @@ int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err)
         return err->code;
     }
     return CREST_OK;
+}
+
+bool sq_is_wal(struct db_conn *c)
+{
+    sqlite3_stmt *s = NULL;
+    bool wal = false;
+    if (sqlite3_prepare_v2(c->h, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        const char *m = (const char *)sqlite3_column_text(s, 0);
+        wal = m && !strcmp(m, "wal");
+    }
+    sqlite3_finalize(s);
+    return wal;
 }
 
 bool sq_in_tx(struct db_conn *c)

@@ -94,6 +94,27 @@ void metrics_render(struct buf *b, struct db *db, const struct http_route *route
                "# TYPE crest_db_commit_failures_total counter\n"
                "crest_db_commit_failures_total %llu\n",
                (unsigned long long)ds.failures);
+    buf_printf(b,
+               "# HELP crest_db_writer_seconds_total SQLite's writer: jobs waiting in its queue "
+               "(summed over jobs), running (BEGIN and the jobs), committing (the WAL's "
+               "write), and the syncer's fdatasyncs of the WAL.\n"
+               "# TYPE crest_db_writer_seconds_total counter\n"
+               "crest_db_writer_seconds_total{phase=\"queue\"} %.6f\n"
+               "crest_db_writer_seconds_total{phase=\"run\"} %.6f\n"
+               "crest_db_writer_seconds_total{phase=\"commit\"} %.6f\n"
+               "crest_db_writer_seconds_total{phase=\"sync\"} %.6f\n",
+               (double)ds.queue_us / 1e6, (double)ds.run_us / 1e6, (double)ds.commit_us / 1e6,
+               (double)ds.sync_us / 1e6);
+    buf_printf(b,
+               "# HELP crest_db_syncs_total fdatasyncs of SQLite's WAL by the syncer (each "
+               "makes every commit before it durable).\n# TYPE crest_db_syncs_total counter\n"
+               "crest_db_syncs_total %llu\n",
+               (unsigned long long)ds.syncs);
+    buf_printf(b,
+               "# HELP crest_db_writer_prepares_total Statements prepared on the write "
+               "connection (statement cache misses).\n# TYPE crest_db_writer_prepares_total "
+               "counter\ncrest_db_writer_prepares_total %llu\n",
+               (unsigned long long)ds.prepares);
     buf_puts(b, "# HELP crest_db_commit_batch_size Write requests per group commit.\n"
                 "# TYPE crest_db_commit_batch_size histogram\n");
     uint64_t cum = 0;

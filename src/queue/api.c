@@ -205,6 +205,42 @@ static void publish(int64_t facility_id, json_t *display)
     free(s);
 }
 
+/* After a committed change: the live views' snapshot, read from a reader
+ * connection outside the single writer, when someone watches. Read and
+ * publish under the clinic's stripe lock: a snapshot read later is never
+ * older, so the topic's last message is never an older state than one
+ * published before it (two calls at once publish in their reads' order). */
+#define PUBLISH_STRIPES 64
+static pthread_mutex_t publish_mu[PUBLISH_STRIPES];
+static pthread_once_t publish_once = PTHREAD_ONCE_INIT;
+static void publish_init(void)
+{
+    for (int i = 0; i < PUBLISH_STRIPES; i++)
+        pthread_mutex_init(&publish_mu[i], NULL);
+}
+
+static void publish_now(struct http_req *r, int64_t facility_id)
+{
+    if (http_sse_watchers(TOPIC(facility_id)) <= 0)
+        return;
+    struct crest_error err;
+    crest_error_clear(&err);
+    pthread_once(&publish_once, publish_init);
+    pthread_mutex_t *mu = &publish_mu[(uint64_t)facility_id % PUBLISH_STRIPES];
+    struct db_conn *c = db_acquire(http_db(r));
+    pthread_mutex_lock(mu);
+    char day[11];
+    today(c, day);
+    struct queue_clinic cl;
+    json_t *j = NULL;
+    if (queue_clinic_get(c, facility_id, pol(), &cl, &err) == CREST_OK)
+        j = display_json(c, &cl, day, &err);
+    publish(facility_id, j);
+    pthread_mutex_unlock(mu);
+    db_release(http_db(r), c);
+    json_decref(j);
+}
+
 static json_t *ticket_json(const struct queue_ticket *t, const struct queue_clinic *cl,
                            int64_t before, double wait_s)
 {
@@ -555,8 +591,8 @@ void queue_api_clinic_hours(struct http_req *r)
         return;
     }
     http_write(r, hours_fn, &a);
-    if (r->status == 200)
-        publish(a.id, a.display);
+    if (r->status == 200 && !r->replayed)
+        publish_now(r, a.id);
     json_decref(a.display);
 }
 
@@ -618,8 +654,8 @@ void queue_api_counter_put(struct http_req *r)
         return;
     }
     http_write(r, counter_fn, &a);
-    if (r->status == 200)
-        publish(a.id, a.display);
+    if (r->status == 200 && !r->replayed)
+        publish_now(r, a.id);
     json_decref(a.display);
 }
 
@@ -629,18 +665,27 @@ struct issue_arg {
     int64_t clinic;
     struct queue_ticket t;
     struct queue_snapshot counters; /* read before the transaction: an estimate */
-    json_t *display;
+    struct queue_clinic cl;
+    int64_t before;
     json_t *closed; /* set when the clinic is closed: next_open + alternatives */
     json_t *existing;
 };
+
+/* The 201: built inside the transaction only when an Idempotency-Key must
+ * keep it, else after the commit, outside the single writer. */
+static void issue_reply(struct http_req *r, struct issue_arg *a)
+{
+    http_add_header(r, "Location",
+                    arena_printf(&r->arena, "/api/v1/queue/tickets/%lld", (long long)a->t.id));
+    http_reply_json(r, 201, ticket_json(&a->t, &a->cl, a->before, a->t.est_wait_s));
+}
 
 static int issue_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
 {
     struct issue_arg *a = arg;
     json_decref(a->closed);
     json_decref(a->existing);
-    json_decref(a->display);
-    a->closed = a->existing = a->display = NULL;
+    a->closed = a->existing = NULL;
     struct queue_clinic cl;
     bool desk = r->user.role != ROLE_RESIDENT;
     int rc = clinic_for(c, r, a->clinic, &cl, desk, err);
@@ -682,20 +727,21 @@ static int issue_fn(struct db_conn *c, struct http_req *r, void *arg, struct cre
         return crest_error_set(err, CREST_CONFLICT, "queue_clinic_closed", "%s", iso);
     }
     struct queue_snapshot s = a->counters;
-    int64_t before = 0;
+    /* an online ticket from a location: not called before its holder is
+     * there (queue_call_estimate) */
+    s.travel_s = t->online && t->has_geo && cl.has_geo && pol()->queue.travel_speed_kmh > 0
+                     ? queue_distance_km(t->lat, t->lon, cl.lat, cl.lon) /
+                           pol()->queue.travel_speed_kmh * 3600
+                     : 0;
     t->facility_id = cl.facility_id;
     str_copy(t->region, sizeof t->region, cl.region);
     str_copy(t->day, sizeof t->day, day);
-    if ((rc = queue_ticket_issue(c, t, &s, &before, r->user.id, err)) ||
+    if ((rc = queue_ticket_issue(c, t, &s, &a->before, r->user.id, err)) ||
         (rc = audit_ticket(c, r, "create", t, err)))
         return rc;
-    /* the live views' snapshot only when someone watches */
-    if (http_sse_watchers(TOPIC(cl.facility_id)) > 0 &&
-        !(a->display = display_json(c, &cl, day, err)))
-        return err->code;
-    http_add_header(r, "Location",
-                    arena_printf(&r->arena, "/api/v1/queue/tickets/%lld", (long long)t->id));
-    http_reply_json(r, 201, ticket_json(t, &cl, before, t->est_wait_s));
+    a->cl = cl;
+    if (r->idem_key)
+        issue_reply(r, a);
     return CREST_OK;
 }
 
@@ -782,14 +828,15 @@ void queue_api_ticket_create(struct http_req *r)
         return;
     }
     http_write(r, issue_fn, &a);
-    if (r->status == 201)
-        publish(a.t.facility_id, a.display);
+    if (!r->status) /* committed, the reply left for now */
+        issue_reply(r, &a);
+    if (r->status == 201 && !r->replayed)
+        publish_now(r, a.t.facility_id);
     else if (r->status == 409 && a.closed) {
         problem_extend(r, "next_open", json_object_get(a.closed, "next_open"));
         problem_extend(r, "alternatives", json_object_get(a.closed, "alternatives"));
     } else if (r->status == 409 && a.existing)
         problem_extend(r, "ticket", a.existing);
-    json_decref(a.display);
     json_decref(a.closed);
     json_decref(a.existing);
 }
@@ -855,7 +902,6 @@ struct event_arg {
     int64_t id, counter;
     enum queue_event ev;
     struct queue_ticket t;
-    json_t *display;
 };
 
 static int event_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
@@ -877,9 +923,6 @@ static int event_fn(struct db_conn *c, struct http_req *r, void *arg, struct cre
     if ((rc = queue_ticket_apply(c, &a->t, a->ev, a->counter, r->user.id, pol(), err)) ||
         (rc = audit_ticket(c, r, queue_event_name(a->ev), &a->t, err)))
         return rc;
-    json_decref(a->display);
-    if (!(a->display = display_json(c, &cl, a->t.day, err)))
-        return err->code;
     json_t *j = ticket_live_json(c, &a->t, &cl, err);
     if (!j)
         return err->code;
@@ -915,16 +958,24 @@ void queue_api_ticket_event(struct http_req *r)
         return;
     }
     http_write(r, event_fn, &a);
-    if (r->status == 200)
-        publish(a.t.facility_id, a.display);
-    json_decref(a.display);
+    if (r->status == 200 && !r->replayed)
+        publish_now(r, a.t.facility_id);
 }
 
 struct next_arg {
     int64_t id, counter;
     struct queue_ticket t;
-    json_t *display;
+    struct queue_clinic cl;
 };
+
+/* The 200: inside the transaction only for an Idempotency-Key (as
+ * issue_reply). */
+static void next_reply(struct http_req *r, struct next_arg *a)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "ticket", ticket_json(&a->t, &a->cl, -1, -1));
+    http_reply_json(r, 200, j);
+}
 
 static int next_fn(struct db_conn *c, struct http_req *r, void *arg, struct crest_error *err)
 {
@@ -938,15 +989,9 @@ static int next_fn(struct db_conn *c, struct http_req *r, void *arg, struct cres
     if ((rc = queue_call_next(c, a->id, day, a->counter, r->user.id, pol(), &a->t, err)) ||
         (rc = audit_ticket(c, r, "call", &a->t, err)))
         return rc;
-    json_decref(a->display);
-    a->display = NULL;
-    /* the live views' snapshot only when someone watches (the desk's own
-     * screen is one of them) */
-    if (http_sse_watchers(TOPIC(a->id)) > 0 && !(a->display = display_json(c, &cl, day, err)))
-        return err->code;
-    json_t *j = json_object();
-    json_object_set_new(j, "ticket", ticket_json(&a->t, &cl, -1, -1));
-    http_reply_json(r, 200, j);
+    a->cl = cl;
+    if (r->idem_key)
+        next_reply(r, a);
     return CREST_OK;
 }
 
@@ -971,9 +1016,11 @@ void queue_api_call_next(struct http_req *r)
         return;
     }
     http_write(r, next_fn, &a);
-    if (r->status == 200)
-        publish(a.id, a.display);
-    json_decref(a.display);
+    if (!r->status) /* committed, the reply left for now */
+        next_reply(r, &a);
+    /* the live views (the desk's own screen is one of them) */
+    if (r->status == 200 && !r->replayed)
+        publish_now(r, a.id);
 }
 
 /* The desk's list: open tickets in the order they will be called. */

@@ -188,6 +188,13 @@ double queue_expected_wait(int64_t before, int idle, double rate)
     return (double)(before - idle + 1) / rate;
 }
 
+double queue_call_estimate(double wait_s, double travel_s)
+{
+    if (wait_s < 0)
+        return wait_s;
+    return travel_s > wait_s ? travel_s : wait_s;
+}
+
 /* ---- opening hours ---- */
 
 static int hhmm(const char *s)
@@ -538,7 +545,7 @@ static int run_day(const struct queue_sim_opts *o, int routing, struct sclinic *
         if (e.type == EV_DECIDE) {
             struct spatient *p = &pt[e.id];
             int best = -1;
-            double best_v = 0, best_est = 0;
+            double best_v = 0;
             for (int i = 0; i < nc; i++) {
                 if (!sim_open(&cl[i], e.t))
                     continue;
@@ -553,7 +560,6 @@ static int run_day(const struct queue_sim_opts *o, int routing, struct sclinic *
                 if (best < 0 || v < best_v) {
                     best = i;
                     best_v = v;
-                    best_est = est;
                 }
             }
             p->clinic = best;
@@ -561,7 +567,10 @@ static int run_day(const struct queue_sim_opts *o, int routing, struct sclinic *
             p->t_arrive = e.t + tr;
             if (routing == 1) { /* online ticket now */
                 p->t_ticket = e.t;
-                p->est_s = best_est;
+                /* the call is expected when the patient is there at the
+                 * earliest: best_v = max(travel, queue's wait) */
+                p->est_s = queue_call_estimate(
+                    clinic_estimate(&cl[best], co, o->prior_s, p->prio, max_streak), tr);
                 lane_push(&cl[best], p->prio && max_streak > 0, e.id);
                 cl[best].waiting[p->prio && max_streak > 0]++;
             }

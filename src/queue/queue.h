@@ -103,6 +103,14 @@ double queue_rate(const struct queue_ewma *counters, const bool *open, int n, do
  * in mean s/c). -1 when rate is 0 (no counter open). */
 double queue_expected_wait(int64_t before, int idle, double rate);
 
+/* Expected seconds until an online ticket is called, for a holder travel_s
+ * away from the clinic: nobody is served before they arrive (an absent
+ * patient who is called keeps their place, decision 28), so the call is
+ * expected at the later of the queue's wait and the arrival. wait_s < 0
+ * (no counter open) stays unknown; travel_s <= 0 (no location, a desk
+ * ticket) leaves the queue's wait. decisions.md §39. */
+double queue_call_estimate(double wait_s, double travel_s);
+
 /* ---- opening hours (local time, minutes of the day) ---- */
 
 struct queue_hours {
@@ -265,6 +273,7 @@ struct queue_snapshot {
     double rate;   /* per second */
     double wait_s; /* expected wait for a new ordinary ticket, -1 unknown */
     int max_streak;
+    double travel_s; /* queue_ticket_issue: the holder's travel, 0 unknown */
 };
 /* Expected wait of a ticket with `before` calls ahead, from a snapshot. */
 double queue_snapshot_wait(const struct queue_snapshot *s, int64_t before);

@@ -231,7 +231,7 @@ int queue_ticket_issue(struct db_conn *c, struct queue_ticket *t, struct queue_s
                   ? queue_calls_before(t->prio, s->prio_waiting, s->ord_waiting, s->prio_waiting,
                                        s->ord_waiting, s->streak, s->max_streak)
                   : s->prio_waiting + s->ord_waiting;
-    t->est_wait_s = queue_snapshot_wait(s, *before);
+    t->est_wait_s = queue_call_estimate(queue_snapshot_wait(s, *before), s->travel_s);
     t->seq = t->no;
     /* a readable number: A for the ordinary lane, P for priority */
     snprintf(t->label, sizeof t->label, "%c%03lld", t->prio ? 'P' : 'A',
@@ -291,9 +291,18 @@ int queue_counters_get(struct db_conn *c, int64_t facility_id, const struct poli
     return rc < 0 ? err->code : CREST_OK;
 }
 
-int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_event ev,
-                       int64_t counter_no, int64_t by_user, const struct policy *p,
-                       struct crest_error *err)
+/* What a call-next leaves to its end (queue_call_next): the day's lane
+ * counts, and the counter's row (its ticket and service-time estimate),
+ * each written once in one statement instead of once per ticket moved. */
+struct deferred {
+    int64_t dprio, dord; /* lane count changes */
+    struct queue_ewma e; /* the counter's estimate, read before */
+    bool ewma_changed;
+};
+
+static int apply_core(struct db_conn *c, struct queue_ticket *t, enum queue_event ev,
+                      int64_t counter_no, int64_t by_user, const struct policy *p,
+                      struct deferred *d, struct crest_error *err)
 {
     enum queue_state to;
     int calls;
@@ -303,9 +312,12 @@ int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_eve
     enum queue_state from = t->state;
     int64_t now = util_now_ms(), old_counter = t->counter_no;
     int rc;
-    if (from == QS_WAITING && to != QS_WAITING && (rc = lane_count(c, t, -1, err)))
-        return rc;
-    if (from != QS_WAITING && to == QS_WAITING && (rc = lane_count(c, t, 1, err)))
+    int dl = from == QS_WAITING && to != QS_WAITING   ? -1
+             : from != QS_WAITING && to == QS_WAITING ? 1
+                                                      : 0;
+    if (dl && d)
+        *(t->prio ? &d->dprio : &d->dord) += dl;
+    else if (dl && (rc = lane_count(c, t, dl, err)))
         return rc;
     if (ev == QE_REQUEUE) { /* to the end of the queue */
         if ((rc = next_no(c, t->facility_id, t->day, &t->seq, err)))
@@ -320,15 +332,16 @@ int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_eve
         t->started_ms = now;
     if (ev == QE_FINISH)
         t->done_ms = now;
-    /* a counter holds a ticket while it is called or served there */
+    /* a counter holds a ticket while it is called or served there (in a
+     * call-next, the counter gets its next ticket at the end) */
     bool holds = to == QS_CALLED || to == QS_SERVING;
-    if (!holds && old_counter > 0 &&
+    if (!d && !holds && old_counter > 0 &&
         (rc = db_exec(c, err, NULL,
                       "UPDATE queue_counters SET ticket_id = NULL WHERE facility_id = ? AND "
                       "counter_no = ? AND ticket_id = ?",
                       "iii", t->facility_id, old_counter, t->id)))
         return rc;
-    if (holds && t->counter_no > 0 &&
+    if (!d && holds && t->counter_no > 0 &&
         (rc = db_exec(c, err, NULL,
                       "UPDATE queue_counters SET ticket_id = ? WHERE facility_id = ? AND "
                       "counter_no = ?",
@@ -336,26 +349,31 @@ int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_eve
         return rc;
     if (ev == QE_FINISH && t->started_ms > 0 && t->counter_no > 0) {
         /* the day's actual service time teaches the counter's estimate */
-        struct db_stmt *st =
-            db_query(c, err,
-                     "SELECT ewma_s, samples FROM queue_counters WHERE facility_id = ? AND "
-                     "counter_no = ?",
-                     "ii", t->facility_id, t->counter_no);
-        if (!st)
-            return err->code;
-        struct queue_ewma e = {0, 0};
-        int s = db_step(st, err);
-        if (s == 1)
-            e = (struct queue_ewma){db_col_double(st, 0), db_col_int(st, 1)};
-        db_finalize(st);
-        if (s < 0)
-            return err->code;
-        queue_ewma_add(&e, (double)(now - t->started_ms) / 1000.0, p->queue.ewma_alpha);
-        if ((rc = db_exec(c, err, NULL,
-                          "UPDATE queue_counters SET ewma_s = ?, samples = ? WHERE facility_id = "
-                          "? AND counter_no = ?",
-                          "diii", e.mean_s, e.n, t->facility_id, t->counter_no)))
-            return rc;
+        double sample = (double)(now - t->started_ms) / 1000.0;
+        if (d) {
+            queue_ewma_add(&d->e, sample, p->queue.ewma_alpha);
+            d->ewma_changed = true;
+        } else {
+            struct db_stmt *st = db_query(c, err,
+                                          "SELECT ewma_s, samples FROM queue_counters WHERE "
+                                          "facility_id = ? AND counter_no = ?",
+                                          "ii", t->facility_id, t->counter_no);
+            if (!st)
+                return err->code;
+            struct queue_ewma e = {0, 0};
+            int s = db_step(st, err);
+            if (s == 1)
+                e = (struct queue_ewma){db_col_double(st, 0), db_col_int(st, 1)};
+            db_finalize(st);
+            if (s < 0)
+                return err->code;
+            queue_ewma_add(&e, sample, p->queue.ewma_alpha);
+            if ((rc = db_exec(c, err, NULL,
+                              "UPDATE queue_counters SET ewma_s = ?, samples = ? WHERE "
+                              "facility_id = ? AND counter_no = ?",
+                              "diii", e.mean_s, e.n, t->facility_id, t->counter_no)))
+                return rc;
+        }
     }
     if (to == QS_WAITING) /* back in the queue: no counter until called again */
         t->counter_no = 0;
@@ -376,6 +394,13 @@ int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_eve
     return ledger(c, t, queue_event_name(ev), queue_state_name(from), by_user, err);
 }
 
+int queue_ticket_apply(struct db_conn *c, struct queue_ticket *t, enum queue_event ev,
+                       int64_t counter_no, int64_t by_user, const struct policy *p,
+                       struct crest_error *err)
+{
+    return apply_core(c, t, ev, counter_no, by_user, p, NULL, err);
+}
+
 static int head_of(struct db_conn *c, int64_t facility_id, const char *day, int prio,
                    struct queue_ticket *t, bool *found, struct crest_error *err)
 {
@@ -393,15 +418,22 @@ int queue_call_next(struct db_conn *c, int64_t facility_id, const char *day, int
                     int64_t by_user, const struct policy *p, struct queue_ticket *called,
                     struct crest_error *err)
 {
+    /* the counter, its estimate and the day's streak in one read */
     struct db_stmt *st = db_query(c, err,
-                                  "SELECT is_open, ticket_id FROM queue_counters WHERE "
-                                  "facility_id = ? AND counter_no = ?",
-                                  "ii", facility_id, counter_no);
+                                  "SELECT q.is_open, q.ticket_id, q.ewma_s, q.samples, d.streak "
+                                  "FROM queue_counters q LEFT JOIN queue_days d ON d.facility_id "
+                                  "= q.facility_id AND d.day = ? WHERE q.facility_id = ? AND "
+                                  "q.counter_no = ?",
+                                  "sii", day, facility_id, counter_no);
     if (!st)
         return err->code;
     int rc = db_step(st, err);
     bool open = rc == 1 && db_col_int(st, 0) != 0;
     int64_t current = rc == 1 && !db_col_null(st, 1) ? db_col_int(st, 1) : 0;
+    struct deferred d = {0, 0, {0, 0}, false};
+    if (rc == 1)
+        d.e = (struct queue_ewma){db_col_double(st, 2), db_col_int(st, 3)};
+    int streak = rc == 1 ? (int)db_col_int(st, 4) : 0;
     db_finalize(st);
     if (rc < 0)
         return err->code;
@@ -410,16 +442,17 @@ int queue_call_next(struct db_conn *c, int64_t facility_id, const char *day, int
     if (!open)
         return crest_error_set(err, CREST_CONFLICT, "queue_counter_closed", "%lld",
                                (long long)counter_no);
-    /* what the counter had: finished when being served, missed when absent */
+    /* what the counter had: finished when being served, missed when absent
+     * (a ticket of another day keeps its own day's counts: applied now) */
     if (current) {
         struct queue_ticket cur;
         if ((rc = queue_ticket_get(c, current, &cur, err)))
             return rc;
+        struct deferred *dc = strcmp(cur.day, day) == 0 ? &d : NULL;
         if (cur.state == QS_SERVING &&
-            (rc = queue_ticket_apply(c, &cur, QE_FINISH, 0, by_user, p, err)))
+            (rc = apply_core(c, &cur, QE_FINISH, 0, by_user, p, dc, err)))
             return rc;
-        if (cur.state == QS_CALLED &&
-            (rc = queue_ticket_apply(c, &cur, QE_MISS, 0, by_user, p, err)))
+        if (cur.state == QS_CALLED && (rc = apply_core(c, &cur, QE_MISS, 0, by_user, p, dc, err)))
             return rc;
     }
     struct queue_ticket tp, to;
@@ -427,28 +460,35 @@ int queue_call_next(struct db_conn *c, int64_t facility_id, const char *day, int
     if ((rc = head_of(c, facility_id, day, 1, &tp, &hp, err)) ||
         (rc = head_of(c, facility_id, day, 0, &to, &ho, err)))
         return rc;
-    if (!hp && !ho)
+    if (!hp && !ho) /* the job fails: the finish or miss above is undone too */
         return crest_error_set(err, CREST_CONFLICT, "queue_empty", NULL);
-    int streak = 0, max_streak = queue_max_streak(p->queue.priority_share_pct);
-    if (!(st = db_query(c, err, "SELECT streak FROM queue_days WHERE facility_id = ? AND day = ?",
-                        "is", facility_id, day)))
-        return err->code;
-    if ((rc = db_step(st, err)) == 1)
-        streak = (int)db_col_int(st, 0);
-    db_finalize(st);
-    if (rc < 0)
-        return err->code;
+    int max_streak = queue_max_streak(p->queue.priority_share_pct);
     bool prio;
     if (max_streak <= 0) /* no lanes: ticket order */
         prio = hp && (!ho || tp.seq < to.seq);
     else
         prio = queue_pick_priority(hp, ho, streak, max_streak);
     *called = prio ? tp : to;
-    if ((rc = queue_ticket_apply(c, called, QE_CALL, counter_no, by_user, p, err)))
+    if ((rc = apply_core(c, called, QE_CALL, counter_no, by_user, p, &d, err)))
+        return rc;
+    /* the counter's row and the day's row, once each */
+    if (d.ewma_changed)
+        rc = db_exec(c, err, NULL,
+                     "UPDATE queue_counters SET ticket_id = ?, ewma_s = ?, samples = ? WHERE "
+                     "facility_id = ? AND counter_no = ?",
+                     "idiii", called->id, d.e.mean_s, d.e.n, facility_id, counter_no);
+    else
+        rc = db_exec(c, err, NULL,
+                     "UPDATE queue_counters SET ticket_id = ? WHERE facility_id = ? AND "
+                     "counter_no = ?",
+                     "iii", called->id, facility_id, counter_no);
+    if (rc)
         return rc;
     return db_exec(c, err, NULL,
-                   "UPDATE queue_days SET streak = ? WHERE facility_id = ? AND day = ?", "iis",
-                   (int64_t)queue_streak_after(prio, streak), facility_id, day);
+                   "UPDATE queue_days SET streak = ?, waiting_prio = waiting_prio + ?, "
+                   "waiting_ord = waiting_ord + ? WHERE facility_id = ? AND day = ?",
+                   "iiiis", (int64_t)queue_streak_after(prio, streak), d.dprio, d.dord, facility_id,
+                   day);
 }
 
 int queue_ticket_position(struct db_conn *c, const struct queue_ticket *t,

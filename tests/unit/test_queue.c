@@ -210,6 +210,11 @@ static void test_rate_and_expected_wait(void **state)
     bool none[4] = {false, false, false, false};
     assert_float_equal(queue_rate(c, none, 4, 400), 0, 0);
     assert_float_equal(queue_expected_wait(3, 0, 0), -1, 0);
+    /* an online ticket's call: not before its holder arrives */
+    assert_float_equal(queue_call_estimate(300, 1200), 1200, 0);  /* 5 min queue, 20 min away */
+    assert_float_equal(queue_call_estimate(1800, 1200), 1800, 0); /* the queue is longer */
+    assert_float_equal(queue_call_estimate(300, 0), 300, 0);      /* a desk ticket */
+    assert_float_equal(queue_call_estimate(-1, 1200), -1, 0);     /* no counter open */
 }
 
 static void test_hours(void **state)

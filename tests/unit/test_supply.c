@@ -275,7 +275,7 @@ static void test_no_relay(void **state)
 }
 
 /* The LP starts with the arcs from sites above the level sought to sites
- * below it and prices the others in (decisions §35). Dropping the others
+ * below it and prices the others in (decisions §37). Dropping the others
  * for good would be wrong: here B (85 days) is below the 90-day cap, yet
  * its arc to A, which no depot reaches, is what lifts A. Priced in: L = 85
  * (B gives its 85 to A, the depot refills B); without it A stays at 0. */
