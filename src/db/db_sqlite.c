@@ -70,12 +70,10 @@ struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
     }
     sqlite3_extended_result_codes(h, 1);
     sqlite3_busy_timeout(h, 10000);
-    /* WAL lets readers run beside the writer; FULL makes a commit durable when
-     * acknowledged (the group commit keeps that affordable). */
-    /* The writer commits with synchronous=NORMAL: its COMMIT writes the WAL
-     * without an fsync, and db.c's syncer thread fdatasyncs the WAL before
-     * any caller hears that its write is done (pipelined group commit,
-     * docs/decisions.md §38); the writer runs the next batch meanwhile. If
+    /* WAL lets readers run beside the writer. The writer commits with
+     * synchronous=NORMAL: its COMMIT writes the WAL without an fsync, and
+     * db.c's syncer thread fdatasyncs the WAL before any caller hears that its write is done
+     * (pipelined group commit, docs/decisions.md §38); the writer runs the next batch meanwhile. If
      * the database is not in WAL mode, db.c sets FULL again. */
     if (pragma(h, "PRAGMA journal_mode=WAL", err) ||
         pragma(h, writer ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", err) ||
@@ -84,10 +82,7 @@ struct db_conn *sq_connect(struct db *db, bool writer, struct crest_error *err)
          * roll-up touches tens of MB, and re-reading them through read(2) on
          * every request costs more than the query (the map is shared and
          * counted once however many connections use it) */
-        pragma(h,
-               getenv("CREST_MMAP0") && !writer ? "PRAGMA mmap_size=0"
-                                                : "PRAGMA mmap_size=1073741824",
-               err) ||
+        pragma(h, "PRAGMA mmap_size=1073741824", err) ||
         pragma(h, "PRAGMA cache_size=-16384", err) ||
         (!writer && pragma(h, "PRAGMA query_only=ON", err)) ||
         /* the writer checkpoints every 64 MB of WAL, not every 4 MB: a
