@@ -645,6 +645,7 @@ struct db *db_open(const char *url, const struct db_opts *opts, struct crest_err
                 goto fail_sync;
             }
             db->syncer_running = true;
+            sq_checkpointer_start(db);
         } else if (sq_exec_script(db->wconn, "PRAGMA synchronous=FULL", err) != CREST_OK)
             goto fail_sync; /* not WAL (a file system without shared memory?): fsync in COMMIT */
         if (pthread_create(&db->writer, NULL, writer_main, db) != 0) {
@@ -687,7 +688,9 @@ void db_close(struct db *db)
         pthread_mutex_unlock(&db->mu);
         pthread_join(db->writer, NULL);
     }
-    if (db->syncer_running) { /* after the writer: it hands batches over */
+    if (db->kind == DB_SQLITE)
+        sq_checkpointer_stop(db); /* after the writer: its hook signals it */
+    if (db->syncer_running) {     /* after the writer: it hands batches over */
         pthread_mutex_lock(&db->smu);
         db->sync_stop = true;
         pthread_cond_signal(&db->cv_sync);

@@ -88,6 +88,12 @@ struct db {
     pthread_cond_t cv_sync;
     struct db_job *s_head, *s_tail;
     int wal_fd; /* the -wal file, opened by the syncer; -1 until then */
+    /* SQLite checkpointer (db_sqlite.c): copies the WAL back into the
+     * database beside the writer; cmu guards ckpt_want/ckpt_stop */
+    pthread_t ckpt;
+    bool ckpt_running, ckpt_want, ckpt_stop;
+    pthread_mutex_t cmu;
+    pthread_cond_t cv_ckpt;
 
     pthread_mutex_t stats_mu;
     struct db_stats stats;
@@ -109,6 +115,11 @@ int sq_col_count(struct db_stmt *st);
 int sq_exec_script(struct db_conn *c, const char *sql, struct crest_error *err);
 bool sq_in_tx(struct db_conn *c);
 bool sq_is_wal(struct db_conn *c); /* is the database in WAL mode? */
+/* Start / stop the background checkpointer of a WAL database (the writer's
+ * connection must be open). Start failing leaves the writer checkpointing
+ * alone, as before. */
+void sq_checkpointer_start(struct db *db);
+void sq_checkpointer_stop(struct db *db);
 int sq_backup(struct db_conn *c, const char *path, struct crest_error *err);
 int64_t sq_changes(struct db_conn *c);
 int sq_restore(const char *target, const char *backup, struct crest_error *err);

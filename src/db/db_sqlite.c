@@ -310,3 +310,88 @@ out:
     sqlite3_close(dst);
     return err->code;
 }
+
+/* ---- the background checkpointer ----
+ * A checkpoint copies the WAL's pages back into the database file. Run by
+ * the writer inside a COMMIT (SQLite's wal_autocheckpoint), it stalled every
+ * write: at a peak day's follow-ups the writer spent as long in COMMIT,
+ * mostly checkpointing 64 MB at a time, as in the jobs themselves. Now a
+ * thread with its own connection checkpoints (PASSIVE: it never blocks the
+ * writer or the readers) once the WAL passes CKPT_SOFT frames, and keeps
+ * going while it is behind. Only the writer can close the gap, since new
+ * frames arrive while the thread copies; it does so at CKPT_HARD frames
+ * (the old threshold, decisions §25 and §40), when little is left to copy, and the
+ * next transaction starts the WAL over. */
+#define CKPT_SOFT 4096
+#define CKPT_HARD 16384
+
+static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
+{
+    struct db *db = arg;
+    if (frames >= CKPT_HARD) {
+        sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (frames >= CKPT_SOFT) {
+        pthread_mutex_lock(&db->cmu);
+        if (!db->ckpt_want) {
+            db->ckpt_want = true;
+            pthread_cond_signal(&db->cv_ckpt);
+        }
+        pthread_mutex_unlock(&db->cmu);
+    }
+    return SQLITE_OK;
+}
+
+static void *ckpt_main(void *arg)
+{
+    struct db *db = arg;
+    sqlite3 *h = NULL;
+    if (sqlite3_open_v2(db->url, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(h);
+        h = NULL;
+    }
+    pthread_mutex_lock(&db->cmu);
+    for (;;) {
+        while (!db->ckpt_want && !db->ckpt_stop)
+            pthread_cond_wait(&db->cv_ckpt, &db->cmu);
+        if (db->ckpt_stop)
+            break;
+        pthread_mutex_unlock(&db->cmu);
+        int log = 0, done = 0, rounds = 0;
+        /* chase the writer while it is far ahead, but not for ever */
+        while (h &&
+               sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
+                   SQLITE_OK &&
+               log - done > CKPT_SOFT / 2 && ++rounds < 8)
+            ;
+        pthread_mutex_lock(&db->cmu);
+        db->ckpt_want = false;
+    }
+    pthread_mutex_unlock(&db->cmu);
+    sqlite3_close(h);
+    return NULL;
+}
+
+void sq_checkpointer_start(struct db *db)
+{
+    pthread_mutex_init(&db->cmu, NULL);
+    pthread_cond_init(&db->cv_ckpt, NULL);
+    if (pthread_create(&db->ckpt, NULL, ckpt_main, db) != 0)
+        return; /* the writer keeps checkpointing by itself */
+    db->ckpt_running = true;
+    sqlite3_wal_hook(db->wconn->h, wal_hook, db);
+}
+
+void sq_checkpointer_stop(struct db *db)
+{
+    if (!db->ckpt_running)
+        return;
+    pthread_mutex_lock(&db->cmu);
+    db->ckpt_stop = true;
+    pthread_cond_signal(&db->cv_ckpt);
+    pthread_mutex_unlock(&db->cmu);
+    pthread_join(db->ckpt, NULL);
+    db->ckpt_running = false;
+    pthread_mutex_destroy(&db->cmu);
+    pthread_cond_destroy(&db->cv_ckpt);
+}
