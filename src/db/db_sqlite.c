@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/log.h"
 #include "../base/mem.h"
 #include "db_internal.h"
 
@@ -318,11 +319,11 @@ out:
  * (measured on the 10-million-entry ledger): a call-next's p99 of 30-50 ms.
  * Now a thread with its own connection checkpoints (PASSIVE: it never
  * blocks the writer or a reader) from CKPT_SOFT frames on, and keeps going
- * while it is behind. Only the writer can close the gap, since new frames
+ * until it is within 64 frames of the end. Only the writer can close the gap, since new frames
  * arrive while the thread copies; it does so at CKPT_HARD frames, when
  * little is left to copy (10-26 ms), and the next transaction starts the
  * WAL over. decisions §40. */
-#define CKPT_SOFT 512
+#define CKPT_SOFT 4096
 #define CKPT_HARD 16384
 
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
@@ -346,10 +347,16 @@ static void *ckpt_main(void *arg)
     struct db *db = arg;
     sqlite3 *h = NULL;
     /* a connection only sees the WAL once it has read (journal_mode): until
-     * then a checkpoint on it does nothing and says so with -1 frames */
+     * then a checkpoint on it does nothing and says so with -1 frames. The
+     * read may meet the migrations' transaction: wait for it (a PASSIVE
+     * checkpoint never calls the busy handler). */
     if (sqlite3_open_v2(db->url, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
+        sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
         sqlite3_exec(h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
+        LOG_WARN("msg=\"no background checkpointer: the writer checkpoints alone\" "
+                 "detail=\"%s\"",
+                 h ? sqlite3_errmsg(h) : "open failed");
         sqlite3_close(h);
         h = NULL;
     }
@@ -361,11 +368,11 @@ static void *ckpt_main(void *arg)
             break;
         pthread_mutex_unlock(&db->cmu);
         int log = 0, done = 0, rounds = 0;
-        /* chase the writer while it is far ahead, but not for ever */
+        /* chase the writer until little is left, but not for ever */
         while (h &&
                sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
                    SQLITE_OK &&
-               log - done > CKPT_SOFT / 2 && ++rounds < 8)
+               log - done > 64 && ++rounds < 16)
             ;
         pthread_mutex_lock(&db->cmu);
         db->ckpt_want = false;

@@ -742,14 +742,14 @@ static void test_writes_are_answered_after_the_wal_is_synced(void **state)
 
 /* The background checkpointer (db_sqlite.c) copies the WAL into the
  * database file long before the writer's own checkpoint at 16,384 frames:
- * ~1,000 frames written, the file grows without another write. */
+ * ~5,000 frames written, the file grows without another write. */
 static int blob_job(struct db_conn *c, void *arg, struct crest_error *err)
 {
     (void)arg;
     return db_exec_script(c, err,
                           "CREATE TABLE big (b BLOB);"
                           "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE "
-                          "x < 1000) INSERT INTO big SELECT randomblob(3000) FROM n");
+                          "x < 5000) INSERT INTO big SELECT randomblob(3000) FROM n");
 }
 
 static void test_checkpointer_copies_the_wal_into_the_database(void **state)
@@ -761,12 +761,12 @@ static void test_checkpointer_copies_the_wal_into_the_database(void **state)
     struct crest_error e;
     assert_int_equal(db_write(f->db, blob_job, NULL, &e), CREST_OK);
     off_t after = before;
-    for (int i = 0; i < 500 && after < before + 2000000; i++) {
+    for (int i = 0; i < 500 && after < before + 10000000; i++) {
         sleep_ms(10);
         if (stat(f->path, &st) == 0)
             after = st.st_size;
     }
-    if (after < before + 2000000)
+    if (after < before + 10000000)
         fail_msg("database file %lld -> %lld bytes: the WAL was not checkpointed",
                  (long long)before, (long long)after);
 }
