@@ -476,7 +476,7 @@ struct fu_arg {
     /* set by the job */
     bool stored;
     int64_t fid;
-    bool replied, located;
+    bool replied; /* fu_reply has answered (and set Location) */
 };
 
 static int fu_load(struct db_conn *c, struct http_req *r, struct fu_arg *a, struct crest_error *err)
@@ -607,11 +607,10 @@ static void fu_reply(struct http_req *r, struct fu_arg *a, json_t *opts)
     } else {
         buf_puts(b, "null}");
     }
-    if (!a->located)
+    if (!a->replied) /* a second answer (with the hospitals) keeps the first's header */
         http_add_header(
             r, "Location",
             arena_printf(&r->arena, "/api/v1/community/episodes/%lld", (long long)a->e.id));
-    a->located = true;
     a->replied = true;
 }
 

@@ -1,6 +1,7 @@
 /*
  * db_sqlite.c - the SQLite backend: connections with crest's pragmas (WAL,
- * synchronous=FULL, foreign keys, busy timeout), statements, errors, backup.
+ * synchronous, foreign keys, busy timeout), statements, errors, backup, and
+ * the background checkpointer.
  * Transactions and group commit live in db.c; this file only talks to SQLite.
  */
 #include <pthread.h>
@@ -319,11 +320,12 @@ out:
  * (measured on the 10-million-entry ledger): a call-next's p99 of 30-50 ms.
  * Now a thread with its own connection checkpoints (PASSIVE: it never
  * blocks the writer or a reader) from CKPT_SOFT frames on, and keeps going
- * until it is within 64 frames of the end. Only the writer can close the gap, since new frames
- * arrive while the thread copies; it does so at CKPT_HARD frames, when
- * little is left to copy (10-26 ms), and the next transaction starts the
- * WAL over. decisions §40. */
+ * until it is within CKPT_NEAR frames of the end. Only the writer can close
+ * the gap, since new frames arrive while the thread copies; it does so at
+ * CKPT_HARD frames, when little is left to copy (10-26 ms), and the next
+ * transaction starts the WAL over. decisions §40. */
 #define CKPT_SOFT 4096
+#define CKPT_NEAR 64
 #define CKPT_HARD 16384
 
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
@@ -372,7 +374,7 @@ static void *ckpt_main(void *arg)
         while (h &&
                sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
                    SQLITE_OK &&
-               log - done > 64 && ++rounds < 16)
+               log - done > CKPT_NEAR && ++rounds < 16)
             ;
         pthread_mutex_lock(&db->cmu);
         db->ckpt_want = false;
@@ -386,8 +388,11 @@ void sq_checkpointer_start(struct db *db)
 {
     pthread_mutex_init(&db->cmu, NULL);
     pthread_cond_init(&db->cv_ckpt, NULL);
-    if (pthread_create(&db->ckpt, NULL, ckpt_main, db) != 0)
+    if (pthread_create(&db->ckpt, NULL, ckpt_main, db) != 0) {
+        pthread_mutex_destroy(&db->cmu);
+        pthread_cond_destroy(&db->cv_ckpt);
         return; /* the writer keeps checkpointing by itself */
+    }
     db->ckpt_running = true;
     sqlite3_wal_hook(db->wconn->h, wal_hook, db);
 }
