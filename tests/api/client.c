@@ -460,3 +460,70 @@ void client_cleanup(void)
     curl = NULL;
     curl_global_cleanup();
 }
+
+/* ---- the pillar suites' helpers ---- */
+
+bool sign_in(struct who *u, const char *password)
+{
+    begin("sign in as %s", u->name);
+    bool ok = login(u->name, password, u->token, sizeof u->token, u->csrf, sizeof u->csrf, NULL);
+    join(u->bearer, sizeof u->bearer, "Authorization: Bearer ", u->token);
+    end();
+    return ok;
+}
+
+const char *P(const char *fmt, ...)
+{
+    static char bufs[8][1024];
+    static int k;
+    char *b = bufs[k++ & 7];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof bufs[0], fmt, ap);
+    va_end(ap);
+    return b;
+}
+
+int64_t jint(json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+const char *jshow(json_t *j)
+{
+    static char bufs[4][320];
+    static int k;
+    char *b = bufs[k++ & 3];
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    snprintf(b, sizeof bufs[0], "%.300s", s ? s : "(absent)");
+    free(s);
+    return b;
+}
+
+void call(struct resp *r, const struct who *u, const char *method, const char *path,
+          const char *body, const char *if_match)
+{
+    const char *h[6];
+    char im[80];
+    int n = 0;
+    if (u)
+        h[n++] = u->bearer;
+    h[n++] = "Accept-Language: en";
+    if (body)
+        h[n++] = "Content-Type: application/json";
+    if (if_match) {
+        snprintf(im, sizeof im, "If-Match: %s", if_match);
+        h[n++] = im;
+    }
+    h[n] = NULL;
+    http(r, method, path, body, h);
+}
+
+void callj(struct resp *r, const struct who *u, const char *method, const char *path, json_t *body,
+           const char *if_match)
+{
+    char *s = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    call(r, u, method, path, s, if_match);
+    free(s);
+}

@@ -1,6 +1,6 @@
 /*
- * client.h - what the HTTP API test programs (api_test.c, capacity_test.c)
- * share: named cases that count as one pass or fail, a libcurl client that
+ * client.h - what the HTTP API test programs (api_test.c and the pillars'
+ * *_test.c) share: named cases that count as one pass or fail, a libcurl client that
  * keeps each response's status, headers, body and parsed JSON, assertions
  * that add to the current case, and sign-in.
  *
@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- cases: a named group of checks, counted once ---- */
 
@@ -104,5 +105,29 @@ bool login(const char *name, const char *pw, char *token, size_t tcap, char *csr
 void join(char *out, size_t cap, const char *a, const char *b);
 /* unit repeated n times; malloc'd, the caller frees. */
 char *repeat(const char *unit, int n);
+
+/* ---- the pillar suites' helpers (capacity_test.c, community_test.c, ...) ---- */
+
+/* A login of the demo's api-ROLE users, signed in by sign_in. */
+struct who {
+    const char *name;
+    char token[128], csrf[64], bearer[200];
+};
+/* Sign u in (a case of its own); fills token, csrf and the Bearer header. */
+bool sign_in(struct who *u, const char *password);
+/* A path built printf-style, in one of 8 rotating buffers. */
+const char *P(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The integer at key (0 when absent). */
+int64_t jint(json_t *o, const char *key);
+/* j as compact JSON, cut to 300 bytes, in one of 4 rotating buffers (for
+ * failure messages: nothing to free). */
+const char *jshow(json_t *j);
+/* A request as u (Bearer; NULL: anonymous) in English; body is JSON or
+ * NULL; if_match NULL sends no If-Match. */
+void call(struct resp *r, const struct who *u, const char *method, const char *path,
+          const char *body, const char *if_match);
+/* call() with a JSON body, which it consumes. */
+void callj(struct resp *r, const struct who *u, const char *method, const char *path, json_t *body,
+           const char *if_match);
 
 #endif

@@ -42,11 +42,6 @@
 
 /* ---- who is asking ---- */
 
-struct who {
-    const char *name;
-    char token[128], csrf[64], bearer[200];
-};
-
 static struct who admin = {.name = "api-admin"}, commander = {.name = "api-commander"},
                   gridw = {.name = "api-grid"}, resident = {.name = "api-resident"},
                   hospital = {.name = "api-hospital"};
@@ -54,68 +49,6 @@ static struct who admin = {.name = "api-admin"}, commander = {.name = "api-comma
 static char password[256];
 
 /* ---- small helpers ---- */
-
-/* A path built printf-style, in one of 8 rotating buffers. */
-static const char *P(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *P(const char *fmt, ...)
-{
-    static char bufs[8][1024];
-    static int k;
-    char *b = bufs[k++ & 7];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof bufs[0], fmt, ap);
-    va_end(ap);
-    return b;
-}
-
-static int64_t jint(json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
-
-/* j as compact JSON, cut to 300 bytes, in one of 4 rotating buffers. */
-static const char *jshow(json_t *j)
-{
-    static char bufs[4][320];
-    static int k;
-    char *b = bufs[k++ & 3];
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    snprintf(b, sizeof bufs[0], "%.300s", s ? s : "(absent)");
-    free(s);
-    return b;
-}
-
-/* A request as u (Bearer) in English; body is JSON or NULL; if_match NULL
- * sends no If-Match. */
-static void call(struct resp *r, struct who *u, const char *method, const char *path,
-                 const char *body, const char *if_match)
-{
-    const char *h[6];
-    char im[80];
-    int n = 0;
-    if (u)
-        h[n++] = u->bearer;
-    h[n++] = "Accept-Language: en";
-    if (body)
-        h[n++] = "Content-Type: application/json";
-    if (if_match) {
-        snprintf(im, sizeof im, "If-Match: %s", if_match);
-        h[n++] = im;
-    }
-    h[n] = NULL;
-    http(r, method, path, body, h);
-}
-
-/* call() with a JSON body, which it consumes. */
-static void callj(struct resp *r, struct who *u, const char *method, const char *path, json_t *body,
-                  const char *if_match)
-{
-    char *s = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    call(r, u, method, path, s, if_match);
-    free(s);
-}
 
 /* "\"N\"" for an If-Match, in one of 4 rotating buffers. */
 static const char *V(int64_t v)
@@ -2774,15 +2707,6 @@ static void t_scope(void)
 
 /* ===================================================================== */
 
-static bool sign_in(struct who *u)
-{
-    begin("sign in as %s", u->name);
-    bool ok = login(u->name, password, u->token, sizeof u->token, u->csrf, sizeof u->csrf, NULL);
-    join(u->bearer, sizeof u->bearer, "Authorization: Bearer ", u->token);
-    end();
-    return ok;
-}
-
 /* ---- the roster import ---- */
 
 static void upload(struct resp *r, struct who *u, const char *path, const char *data,
@@ -2915,11 +2839,11 @@ int main(int argc, char **argv)
         return 2;
     }
     snprintf(password, sizeof password, "%s", pw);
-    bool in = sign_in(&admin);
-    in = sign_in(&commander) && in;
-    in = sign_in(&gridw) && in;
-    in = sign_in(&resident) && in;
-    in = sign_in(&hospital) && in;
+    bool in = sign_in(&admin, password);
+    in = sign_in(&commander, password) && in;
+    in = sign_in(&gridw, password) && in;
+    in = sign_in(&resident, password) && in;
+    in = sign_in(&hospital, password) && in;
     if (in) {
         t_setup();
         if (G2[0] && pol) {

@@ -32,58 +32,12 @@
 
 #include "client.h"
 
-struct who {
-    const char *name;
-    char token[128], csrf[64], bearer[200];
-};
-
 static struct who admin = {.name = "api-admin"}, commander = {.name = "api-commander"},
                   desk = {.name = "api-clinic"}, resident = {.name = "api-resident"};
 static char password[256];
 
 static int64_t A, B, C; /* open, open, closed-now fever rooms made here */
 static int64_t own;     /* api-clinic's own clinic (the demo's) */
-
-static const char *P(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *P(const char *fmt, ...)
-{
-    static char bufs[8][1024];
-    static int k;
-    char *b = bufs[k++ & 7];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof bufs[0], fmt, ap);
-    va_end(ap);
-    return b;
-}
-
-static int64_t jint(json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
-
-static void call(struct resp *r, struct who *u, const char *method, const char *path,
-                 const char *body)
-{
-    const char *h[4];
-    int n = 0;
-    if (u)
-        h[n++] = u->bearer;
-    h[n++] = "Accept-Language: en";
-    if (body)
-        h[n++] = "Content-Type: application/json";
-    h[n] = NULL;
-    http(r, method, path, body, h);
-}
-
-static bool sign_in(struct who *u)
-{
-    begin("sign in as %s", u->name);
-    bool ok = login(u->name, password, u->token, sizeof u->token, u->csrf, sizeof u->csrf, NULL);
-    join(u->bearer, sizeof u->bearer, "Authorization: Bearer ", u->token);
-    end();
-    return ok;
-}
 
 /* Hours "HH:MM-HH:MM" (local, UTC+8) that start `from_h` hours from now and
  * last one hour; the expected next opening as ISO 8601 UTC into iso. */
@@ -114,7 +68,7 @@ static int64_t make_clinic(const char *name, double lat, double lon)
              "{\"region\":\"330106\",\"kind\":\"fever_room_township\",\"name\":\"%s\",\"lat\":%.4f,"
              "\"lon\":%.4f}",
              name, lat, lon);
-    call(&r, &admin, "POST", "/api/v1/facilities", body);
+    call(&r, &admin, "POST", "/api/v1/facilities", body, NULL);
     int64_t id = exp_status(&r, 201) ? jint(r.json, "id") : 0;
     resp_free(&r);
     return id;
@@ -123,7 +77,7 @@ static int64_t make_clinic(const char *name, double lat, double lon)
 static json_t *get_json(struct who *u, const char *path)
 {
     struct resp r;
-    call(&r, u, "GET", path, NULL);
+    call(&r, u, "GET", path, NULL, NULL);
     json_t *j = r.status == 200 ? json_incref(r.json) : NULL;
     resp_free(&r);
     return j;
@@ -149,24 +103,24 @@ static void t_setup(void)
     for (int i = 0; i < 2; i++) {
         int64_t id = i ? B : A;
         call(&r, &admin, "PUT", P("/api/v1/queue/clinics/%lld/hours", (long long)id),
-             "{\"hours\":\"24h\"}");
+             "{\"hours\":\"24h\"}", NULL);
         if (exp_status(&r, 200) && !json_is_true(json_object_get(r.json, "open_now")))
             fail("24h clinic not open now: %s", snip(&r));
         resp_free(&r);
         call(&r, &admin, "PUT", P("/api/v1/queue/clinics/%lld/counters/1", (long long)id),
-             "{\"open\":true}");
+             "{\"open\":true}", NULL);
         exp_status(&r, 200);
         resp_free(&r);
     }
     char hours[16], iso[32];
     hours_from_now(2, hours, sizeof hours, iso);
     call(&r, &admin, "PUT", P("/api/v1/queue/clinics/%lld/hours", (long long)C),
-         P("{\"hours\":\"%s\"}", hours));
+         P("{\"hours\":\"%s\"}", hours), NULL);
     if (exp_status(&r, 200) && json_is_true(json_object_get(r.json, "open_now")))
         fail("clinic C should be closed now: %s", snip(&r));
     resp_free(&r);
     call(&r, &admin, "PUT", P("/api/v1/queue/clinics/%lld/counters/1", (long long)C),
-         "{\"open\":true}");
+         "{\"open\":true}", NULL);
     exp_status(&r, 200);
     resp_free(&r);
     json_t *me = get_json(&desk, "/api/v1/me");
@@ -174,7 +128,7 @@ static void t_setup(void)
     json_decref(me);
     end();
     begin("a facility that is not a fever clinic has no queue (404)");
-    call(&r, &admin, "GET", "/api/v1/queue/clinics/999999", NULL);
+    call(&r, &admin, "GET", "/api/v1/queue/clinics/999999", NULL, NULL);
     exp_problem(&r, 404, NULL, "queue_clinic_not_found");
     resp_free(&r);
     end();
@@ -186,19 +140,19 @@ static void t_validation(void)
     int64_t before = waiting_of(A);
     begin("ticket: a location outside the province is 422 naming lat, nothing written");
     call(&r, &resident, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)A),
-         "{\"lat\":39.9,\"lon\":116.4}");
+         "{\"lat\":39.9,\"lon\":116.4}", NULL);
     exp_problem(&r, 422, "lat", NULL);
     if (!has_field_error(&r, "lon"))
         fail("lon (116.4) is outside too: %s", snip(&r));
     resp_free(&r);
-    call(&r, &resident, "GET", "/api/v1/queue/tickets/mine", NULL);
+    call(&r, &resident, "GET", "/api/v1/queue/tickets/mine", NULL, NULL);
     exp_problem(&r, 404, NULL, "queue_ticket_not_found");
     resp_free(&r);
     if (waiting_of(A) != before)
         fail("A's queue changed");
     end();
     begin("ticket: a resident must say where they are (422 naming lat and lon)");
-    call(&r, &resident, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)A), "{}");
+    call(&r, &resident, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)A), "{}", NULL);
     exp_problem(&r, 422, "lat", NULL);
     if (!has_field_error(&r, "lon"))
         fail("lon not named: %s", snip(&r));
@@ -206,7 +160,7 @@ static void t_validation(void)
     end();
     begin("ticket: an unknown lane is 422 naming lane; an unknown field too");
     call(&r, &resident, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)A),
-         "{\"lat\":30.25,\"lon\":120.1,\"lane\":\"vip\",\"colour\":1}");
+         "{\"lat\":30.25,\"lon\":120.1,\"lane\":\"vip\",\"colour\":1}", NULL);
     exp_problem(&r, 422, "lane", NULL);
     if (!has_field_error(&r, "colour"))
         fail("unknown field not named: %s", snip(&r));
@@ -216,7 +170,7 @@ static void t_validation(void)
     end();
     begin("hours: a malformed schedule is 422 naming hours, the old one stays");
     call(&r, &admin, "PUT", P("/api/v1/queue/clinics/%lld/hours", (long long)A),
-         "{\"hours\":\"25:00-26:00\"}");
+         "{\"hours\":\"25:00-26:00\"}", NULL);
     exp_problem(&r, 422, "hours", NULL);
     resp_free(&r);
     json_t *j = get_json(&admin, P("/api/v1/queue/clinics/%lld", (long long)A));
@@ -225,7 +179,7 @@ static void t_validation(void)
     json_decref(j);
     end();
     begin("recommend: a location outside the province is 422 naming lat");
-    call(&r, &resident, "GET", "/api/v1/queue/recommend?lat=10&lon=120.1", NULL);
+    call(&r, &resident, "GET", "/api/v1/queue/recommend?lat=10&lon=120.1", NULL, NULL);
     exp_problem(&r, 422, "lat", NULL);
     resp_free(&r);
     end();
@@ -237,21 +191,21 @@ static void t_other_desk(void)
     begin("a desk calling another clinic's queue is 404, nothing written");
     json_t *d0 = get_json(&admin, P("/api/v1/queue/clinics/%lld/display", (long long)A));
     call(&r, &desk, "POST", P("/api/v1/queue/clinics/%lld/call-next", (long long)A),
-         "{\"counter\":1}");
+         "{\"counter\":1}", NULL);
     exp_problem(&r, 404, NULL, "queue_clinic_not_found");
     resp_free(&r);
     call(&r, &desk, "PUT", P("/api/v1/queue/clinics/%lld/counters/1", (long long)A),
-         "{\"open\":false}");
+         "{\"open\":false}", NULL);
     exp_problem(&r, 404, NULL, NULL);
     resp_free(&r);
     call(&r, &desk, "PUT", P("/api/v1/queue/clinics/%lld/hours", (long long)A),
-         "{\"hours\":\"09:00-10:00\"}");
+         "{\"hours\":\"09:00-10:00\"}", NULL);
     exp_problem(&r, 404, NULL, NULL);
     resp_free(&r);
-    call(&r, &desk, "GET", P("/api/v1/queue/clinics/%lld/queue", (long long)A), NULL);
+    call(&r, &desk, "GET", P("/api/v1/queue/clinics/%lld/queue", (long long)A), NULL, NULL);
     exp_problem(&r, 404, NULL, NULL);
     resp_free(&r);
-    call(&r, &desk, "GET", P("/api/v1/queue/clinics/%lld", (long long)A), NULL);
+    call(&r, &desk, "GET", P("/api/v1/queue/clinics/%lld", (long long)A), NULL, NULL);
     exp_problem(&r, 404, NULL, NULL);
     resp_free(&r);
     json_t *d1 = get_json(&admin, P("/api/v1/queue/clinics/%lld", (long long)A));
@@ -275,7 +229,7 @@ static void t_closed_and_one_open(void)
     hours_from_now(2, hours, sizeof hours, iso);
     begin("a ticket at a closed clinic: 409 with its next opening and alternatives");
     call(&r, &resident, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)C),
-         "{\"lat\":30.255,\"lon\":120.11}");
+         "{\"lat\":30.255,\"lon\":120.11}", NULL);
     if (exp_problem(&r, 409, NULL, "queue_clinic_closed")) {
         const char *no = jstr(r.json, "next_open");
         if (!no || strcmp(no, iso))
@@ -298,14 +252,14 @@ static void t_closed_and_one_open(void)
             fail("A or B (next door, open) not among the alternatives: %s", snip(&r));
     }
     resp_free(&r);
-    call(&r, &resident, "GET", "/api/v1/queue/tickets/mine", NULL);
+    call(&r, &resident, "GET", "/api/v1/queue/tickets/mine", NULL, NULL);
     exp_problem(&r, 404, NULL, NULL);
     resp_free(&r);
     if (waiting_of(C) != 0)
         fail("C's queue changed");
     end();
     begin("a closed clinic's status says when it opens and where else to go");
-    call(&r, &resident, "GET", P("/api/v1/queue/clinics/%lld", (long long)C), NULL);
+    call(&r, &resident, "GET", P("/api/v1/queue/clinics/%lld", (long long)C), NULL, NULL);
     if (exp_status(&r, 200)) {
         const char *no = jstr(r.json, "next_open");
         if (!no || strcmp(no, iso))
@@ -315,7 +269,7 @@ static void t_closed_and_one_open(void)
             fail("expected 1-3 alternatives: %s", snip(&r));
     }
     resp_free(&r);
-    call(&r, &resident, "GET", P("/api/v1/queue/clinics/%lld", (long long)A), NULL);
+    call(&r, &resident, "GET", P("/api/v1/queue/clinics/%lld", (long long)A), NULL, NULL);
     if (exp_status(&r, 200) && json_object_get(r.json, "alternatives"))
         fail("an open clinic that is not overloaded lists alternatives: %s", snip(&r));
     resp_free(&r);
@@ -323,7 +277,7 @@ static void t_closed_and_one_open(void)
 
     begin("a resident takes a ticket online: 201, a number, a place and an expected wait");
     call(&r, &resident, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)A),
-         "{\"lat\":30.251,\"lon\":120.101}");
+         "{\"lat\":30.251,\"lon\":120.101}", NULL);
     if (exp_status(&r, 201)) {
         tid_mine = jint(r.json, "id");
         const char *num = jstr(r.json, "number");
@@ -340,7 +294,7 @@ static void t_closed_and_one_open(void)
 
     begin("a second open ticket for the same person: 409 naming the first, nothing written");
     call(&r, &resident, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)B),
-         "{\"lat\":30.251,\"lon\":120.101}");
+         "{\"lat\":30.251,\"lon\":120.101}", NULL);
     if (exp_problem(&r, 409, NULL, "queue_ticket_open")) {
         json_t *t = json_object_get(r.json, "ticket");
         if (jint(t, "id") != tid_mine || strcmp(jstr(t, "number") ? jstr(t, "number") : "", "A001"))
@@ -352,14 +306,14 @@ static void t_closed_and_one_open(void)
     end();
 
     begin("who may read a ticket: its resident and its clinic's overseers, not another desk");
-    call(&r, &resident, "GET", "/api/v1/queue/tickets/mine", NULL);
+    call(&r, &resident, "GET", "/api/v1/queue/tickets/mine", NULL, NULL);
     if (exp_status(&r, 200) && jint(r.json, "id") != tid_mine)
         fail("mine is not %lld: %s", (long long)tid_mine, snip(&r));
     resp_free(&r);
-    call(&r, &desk, "GET", P("/api/v1/queue/tickets/%lld", (long long)tid_mine), NULL);
+    call(&r, &desk, "GET", P("/api/v1/queue/tickets/%lld", (long long)tid_mine), NULL, NULL);
     exp_problem(&r, 404, NULL, "queue_ticket_not_found");
     resp_free(&r);
-    call(&r, &commander, "GET", P("/api/v1/queue/tickets/%lld", (long long)tid_mine), NULL);
+    call(&r, &commander, "GET", P("/api/v1/queue/tickets/%lld", (long long)tid_mine), NULL, NULL);
     exp_status(&r, 200);
     resp_free(&r);
     end();
@@ -370,7 +324,7 @@ static int64_t desk_ticket(int64_t clinic, const char *lane, const char *want_nu
 {
     struct resp r;
     call(&r, &admin, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)clinic),
-         lane ? P("{\"lane\":\"%s\"}", lane) : "{}");
+         lane ? P("{\"lane\":\"%s\"}", lane) : "{}", NULL);
     int64_t id = exp_status(&r, 201) ? jint(r.json, "id") : 0;
     if (want_number && (!jstr(r.json, "number") || strcmp(jstr(r.json, "number"), want_number)))
         fail("expected number %s: %s", want_number, snip(&r));
@@ -384,7 +338,7 @@ static int64_t next_at(int64_t clinic, char *num, size_t cap)
 {
     struct resp r;
     call(&r, &admin, "POST", P("/api/v1/queue/clinics/%lld/call-next", (long long)clinic),
-         "{\"counter\":1}");
+         "{\"counter\":1}", NULL);
     int64_t id = 0;
     if (exp_status(&r, 200)) {
         json_t *t = json_object_get(r.json, "ticket");
@@ -399,7 +353,7 @@ static void event(int64_t ticket, const char *ev, long want)
 {
     struct resp r;
     call(&r, &admin, "POST", P("/api/v1/queue/tickets/%lld/events", (long long)ticket),
-         P("{\"event\":\"%s\"}", ev));
+         P("{\"event\":\"%s\"}", ev), NULL);
     exp_status(&r, want);
     resp_free(&r);
 }
@@ -409,7 +363,7 @@ static void t_lanes_and_calls(void)
     struct resp r;
     begin("a priority ticket jumps ahead of the ordinary one");
     int64_t p1 = desk_ticket(A, "age_80_plus", "P002");
-    call(&r, &resident, "GET", "/api/v1/queue/tickets/mine", NULL);
+    call(&r, &resident, "GET", "/api/v1/queue/tickets/mine", NULL, NULL);
     if (exp_status(&r, 200) && jint(r.json, "ahead") != 1)
         fail("the resident's ticket should have 1 ahead now: %s", snip(&r));
     resp_free(&r);
@@ -457,23 +411,23 @@ static void t_lanes_and_calls(void)
     begin("an illegal event is 409 and changes nothing");
     int64_t t2 = desk_ticket(A, NULL, NULL);
     event(t2, "finish", 409);
-    call(&r, &admin, "GET", P("/api/v1/queue/tickets/%lld", (long long)t2), NULL);
+    call(&r, &admin, "GET", P("/api/v1/queue/tickets/%lld", (long long)t2), NULL, NULL);
     if (exp_status(&r, 200) && strcmp(jstr(r.json, "state"), "waiting"))
         fail("state changed: %s", snip(&r));
     resp_free(&r);
     call(&r, &admin, "POST", P("/api/v1/queue/tickets/%lld/events", (long long)t2),
-         "{\"event\":\"teleport\"}");
+         "{\"event\":\"teleport\"}", NULL);
     exp_problem(&r, 422, "event", NULL);
     resp_free(&r);
     end();
 
     begin("the resident may cancel their own ticket, and nothing else");
     call(&r, &resident, "POST", P("/api/v1/queue/tickets/%lld/events", (long long)tid_mine),
-         "{\"event\":\"start\"}");
+         "{\"event\":\"start\"}", NULL);
     exp_problem(&r, 422, "event", NULL);
     resp_free(&r);
     call(&r, &resident, "POST", P("/api/v1/queue/tickets/%lld/events", (long long)t2),
-         "{\"event\":\"cancel\"}");
+         "{\"event\":\"cancel\"}", NULL);
     exp_problem(&r, 404, NULL, NULL);
     resp_free(&r);
     end();
@@ -492,13 +446,13 @@ static void t_lanes_and_calls(void)
     got = next_at(A, num, sizeof num); /* the fourth: t2 is a no-show, t3 is called */
     if (got != t3)
         fail("after 3 calls t3 should be next, got %s", num);
-    call(&r, &admin, "GET", P("/api/v1/queue/tickets/%lld", (long long)t2), NULL);
+    call(&r, &admin, "GET", P("/api/v1/queue/tickets/%lld", (long long)t2), NULL, NULL);
     if (exp_status(&r, 200) && strcmp(jstr(r.json, "state"), "no_show"))
         fail("t2 should be no_show: %s", snip(&r));
     resp_free(&r);
     int64_t t4 = desk_ticket(A, NULL, NULL);
     call(&r, &admin, "POST", P("/api/v1/queue/tickets/%lld/events", (long long)t2),
-         "{\"event\":\"requeue\"}");
+         "{\"event\":\"requeue\"}", NULL);
     if (exp_status(&r, 200) && (strcmp(jstr(r.json, "state"), "waiting") ||
                                 jint(r.json, "calls") != 0 || jint(r.json, "ahead") != 1))
         fail("requeued t2 should wait behind t4 with 0 calls: %s", snip(&r));
@@ -508,21 +462,21 @@ static void t_lanes_and_calls(void)
 
     begin("counters: closed is 409 for call-next, unknown is 422 naming counter");
     call(&r, &admin, "PUT", P("/api/v1/queue/clinics/%lld/counters/1", (long long)A),
-         "{\"open\":false}");
+         "{\"open\":false}", NULL);
     exp_status(&r, 200);
     resp_free(&r);
     call(&r, &admin, "POST", P("/api/v1/queue/clinics/%lld/call-next", (long long)A),
-         "{\"counter\":1}");
+         "{\"counter\":1}", NULL);
     exp_problem(&r, 409, NULL, "queue_counter_closed");
     resp_free(&r);
     call(&r, &admin, "POST", P("/api/v1/queue/clinics/%lld/call-next", (long long)A),
-         "{\"counter\":7}");
+         "{\"counter\":7}", NULL);
     exp_problem(&r, 422, "counter", NULL);
     resp_free(&r);
     if (waiting_of(A) != 2)
         fail("A should still have t4 and t2 waiting");
     call(&r, &admin, "PUT", P("/api/v1/queue/clinics/%lld/counters/1", (long long)A),
-         "{\"open\":true}");
+         "{\"open\":true}", NULL);
     exp_status(&r, 200);
     resp_free(&r);
     end();
@@ -530,7 +484,7 @@ static void t_lanes_and_calls(void)
     begin("call-next on an empty queue is 409 queue_empty and changes nothing");
     for (int i = 0; i < 20; i++) {
         call(&r, &admin, "POST", P("/api/v1/queue/clinics/%lld/call-next", (long long)A),
-             "{\"counter\":1}");
+             "{\"counter\":1}", NULL);
         long st = r.status;
         int64_t id = jint(json_object_get(r.json, "ticket"), "id");
         resp_free(&r);
@@ -540,7 +494,7 @@ static void t_lanes_and_calls(void)
     }
     json_t *before = get_json(&admin, P("/api/v1/queue/clinics/%lld/display", (long long)A));
     call(&r, &admin, "POST", P("/api/v1/queue/clinics/%lld/call-next", (long long)A),
-         "{\"counter\":1}");
+         "{\"counter\":1}", NULL);
     /* the last started ticket is finished by this call, then nobody waits:
      * the whole call is refused, so it stays in service */
     exp_problem(&r, 409, NULL, "queue_empty");
@@ -563,20 +517,20 @@ static void t_own_desk(void)
     if (!own)
         fail("api-clinic has no facility (run.sh binds it)");
     call(&r, &desk, "PUT", P("/api/v1/queue/clinics/%lld/hours", (long long)own),
-         "{\"hours\":\"24h\"}");
+         "{\"hours\":\"24h\"}", NULL);
     exp_status(&r, 200);
     resp_free(&r);
     call(&r, &desk, "PUT", P("/api/v1/queue/clinics/%lld/counters/2", (long long)own),
-         "{\"open\":true}");
+         "{\"open\":true}", NULL);
     exp_status(&r, 200);
     resp_free(&r);
     call(&r, &desk, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)own),
-         "{\"phone\":\"13800138000\"}");
+         "{\"phone\":\"13800138000\"}", NULL);
     int64_t id = exp_status(&r, 201) ? jint(r.json, "id") : 0;
     resp_free(&r);
     int64_t w = waiting_of(own);
     call(&r, &desk, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)own),
-         "{\"phone\":\"13800138000\"}");
+         "{\"phone\":\"13800138000\"}", NULL);
     if (exp_problem(&r, 409, NULL, "queue_ticket_open") &&
         jint(json_object_get(r.json, "ticket"), "id") != id)
         fail("409 does not name ticket %lld", (long long)id);
@@ -584,10 +538,10 @@ static void t_own_desk(void)
     if (waiting_of(own) != w)
         fail("the queue changed after a refused ticket");
     call(&r, &desk, "POST", P("/api/v1/queue/clinics/%lld/tickets", (long long)own),
-         "{\"phone\":\"12345\"}");
+         "{\"phone\":\"12345\"}", NULL);
     exp_problem(&r, 422, "phone", NULL);
     resp_free(&r);
-    call(&r, &desk, "GET", P("/api/v1/queue/clinics/%lld/queue", (long long)own), NULL);
+    call(&r, &desk, "GET", P("/api/v1/queue/clinics/%lld/queue", (long long)own), NULL, NULL);
     if (exp_status(&r, 200)) {
         json_t *wl = json_object_get(r.json, "waiting");
         if ((int64_t)json_array_size(wl) != w)
@@ -598,7 +552,7 @@ static void t_own_desk(void)
     }
     resp_free(&r);
     call(&r, &desk, "POST", P("/api/v1/queue/clinics/%lld/call-next", (long long)own),
-         "{\"counter\":2}");
+         "{\"counter\":2}", NULL);
     exp_status(&r, 200);
     resp_free(&r);
     end();
@@ -608,7 +562,7 @@ static void t_recommend_and_stats(void)
 {
     struct resp r;
     begin("recommend: top 3 open clinics by travel + wait, each with a reason");
-    call(&r, &resident, "GET", "/api/v1/queue/recommend?lat=30.252&lon=120.102", NULL);
+    call(&r, &resident, "GET", "/api/v1/queue/recommend?lat=30.252&lon=120.102", NULL, NULL);
     if (exp_status(&r, 200)) {
         json_t *items = json_object_get(r.json, "items");
         if (json_array_size(items) < 1 || json_array_size(items) > 3)
@@ -630,7 +584,7 @@ static void t_recommend_and_stats(void)
     end();
 
     begin("stats: per clinic and rolled up per region, the parts add up");
-    call(&r, &commander, "GET", "/api/v1/queue/stats?region=330106", NULL);
+    call(&r, &commander, "GET", "/api/v1/queue/stats?region=330106", NULL, NULL);
     if (exp_status(&r, 200)) {
         json_t *total = json_object_get(r.json, "total");
         json_t *clinics = json_object_get(r.json, "clinics"),
@@ -664,12 +618,12 @@ static void t_recommend_and_stats(void)
     }
     resp_free(&r);
     /* a region without clinics (a grid): zeros, not an error */
-    call(&r, &commander, "GET", "/api/v1/queue/stats?region=330106004001001", NULL);
+    call(&r, &commander, "GET", "/api/v1/queue/stats?region=330106004001001", NULL, NULL);
     if (exp_status(&r, 200) && (json_array_size(json_object_get(r.json, "clinics")) != 0 ||
                                 jint(json_object_get(r.json, "total"), "waiting") != 0))
         fail("a grid has no clinics: %s", snip(&r));
     resp_free(&r);
-    call(&r, &desk, "GET", "/api/v1/queue/stats?region=330106", NULL);
+    call(&r, &desk, "GET", "/api/v1/queue/stats?region=330106", NULL, NULL);
     if (exp_status(&r, 200)) {
         json_t *clinics = json_object_get(r.json, "clinics");
         for (size_t i = 0; i < json_array_size(clinics); i++)
@@ -735,7 +689,7 @@ static void t_live(void)
     int64_t t = desk_ticket(B, NULL, NULL);
     char num[16] = "";
     call(&r, &admin, "POST", P("/api/v1/queue/clinics/%lld/call-next", (long long)B),
-         "{\"counter\":1}");
+         "{\"counter\":1}", NULL);
     if (exp_status(&r, 200))
         snprintf(num, sizeof num, "%s", jstr(json_object_get(r.json, "ticket"), "number"));
     resp_free(&r);
@@ -749,7 +703,7 @@ static void t_live(void)
     (void)t;
     end();
     begin("live: without Accept: text/event-stream the events route answers one snapshot");
-    call(&r, NULL, "GET", P("/api/v1/queue/clinics/%lld/events", (long long)B), NULL);
+    call(&r, NULL, "GET", P("/api/v1/queue/clinics/%lld/events", (long long)B), NULL, NULL);
     if (exp_status(&r, 200) && jint(r.json, "id") != B)
         fail("snapshot of the wrong clinic: %s", snip(&r));
     resp_free(&r);
@@ -765,10 +719,10 @@ int main(int argc, char **argv)
         return 2;
     }
     snprintf(password, sizeof password, "%s", pw);
-    bool in = sign_in(&admin);
-    in = sign_in(&commander) && in;
-    in = sign_in(&desk) && in;
-    in = sign_in(&resident) && in;
+    bool in = sign_in(&admin, password);
+    in = sign_in(&commander, password) && in;
+    in = sign_in(&desk, password) && in;
+    in = sign_in(&resident, password) && in;
     if (in) {
         t_setup();
         if (A && B && C) {
