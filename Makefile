@@ -50,15 +50,15 @@ bench: build
 	@bench/supply.sh # supply pillar
 
 fuzz: deps
-	@cmake -S . -B build-fuzz -DCREST_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 >/dev/null
+	@cmake -S . -B build-fuzz -DCREST_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
 	@cmake --build build-fuzz -j$(JOBS)
 	@scripts/run-fuzz build-fuzz $(FUZZ_SECONDS)
 
 format:
-	@clang-format -i $$(git ls-files '*.c' '*.h')
+	@clang-format -i $$(git ls-files '*.c' '*.cc' '*.h')
 
 format-check:
-	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') || \
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.cc' '*.h') || \
 	  { echo "run 'make format' to fix the layout above" >&2; exit 1; }
 
 screenshots: build web

@@ -41,7 +41,8 @@ static int verify(struct db *db)
 
 struct plan_opts {
     const char *region, *item, *lp_json;
-    bool depots_hospitals, all_arcs;
+    bool depots_hospitals;
+    enum supply_solver solver;
     int threads;
 };
 
@@ -100,7 +101,7 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
                                       .target = target,
                                       .route_max = route_max,
                                       .k = k,
-                                      .all_arcs = o->all_arcs};
+                                      .solver = o->solver};
     }
     free(nn);
     int64_t t1 = util_mono_us();
@@ -124,11 +125,15 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
             fprintf(stderr, "crest: supply plan %s: %s\n", codes[i], j->err.detail);
             rc = 1;
         } else {
-            printf("%-18s %6d %7d %9.2f %9.2f %12.0f %8.3f (%.3f + %.3f, %d iterations, %d "
-                   "columns, %d pricing rounds)\n",
-                   codes[i], j->nn, j->na, j->res.before, j->res.level, j->res.item_km,
-                   j->seconds_solve, j->res.seconds_p1, j->res.seconds_p2, j->res.iterations,
-                   j->res.cols, j->res.rounds);
+            printf("%-18s %6d %7d %9.2f %9.2f %12.0f %8.3f ", codes[i], j->nn, j->na, j->res.before,
+                   j->res.level, j->res.item_km, j->seconds_solve);
+            if (o->solver == SUPPLY_NETWORK)
+                printf("(%.3f + %.3f, %d max-flow cuts)\n", j->res.seconds_p1, j->res.seconds_p2,
+                       j->res.iterations);
+            else
+                printf("(%.3f + %.3f, %d iterations, %d columns, %d pricing rounds)\n",
+                       j->res.seconds_p1, j->res.seconds_p2, j->res.iterations, j->res.cols,
+                       j->res.rounds);
         }
         if (f) {
             int64_t w0 = util_mono_us();
@@ -167,7 +172,7 @@ static int plan(struct db *db, const struct policy *p, const struct plan_opts *o
 int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path)
 {
     const char *sub = argc > 0 ? argv[0] : "";
-    struct plan_opts o = {"33", NULL, NULL, false, false, 2};
+    struct plan_opts o = {"33", NULL, NULL, false, SUPPLY_NETWORK, 2};
     char db_url[1024];
     str_copy(db_url, sizeof db_url, dburl);
     char pol[512];
@@ -179,7 +184,7 @@ int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path
             continue;
         }
         if (!strcmp(a, "--all-arcs")) {
-            o.all_arcs = true;
+            o.solver = SUPPLY_CLP_ALL_ARCS;
             continue;
         }
         if (!v) {
@@ -197,6 +202,10 @@ int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path
             o.item = v;
         else if (!strcmp(a, "--lp-json"))
             o.lp_json = v;
+        else if (!strcmp(a, "--solver") && !strcmp(v, "network"))
+            o.solver = SUPPLY_NETWORK;
+        else if (!strcmp(a, "--solver") && !strcmp(v, "clp"))
+            o.solver = o.solver == SUPPLY_CLP_ALL_ARCS ? o.solver : SUPPLY_CLP;
         else if (!strcmp(a, "--threads")) {
             int64_t t = 0;
             if (!str_to_i64(str_of(v), &t) || t < 1 || t > 16) {
@@ -214,7 +223,9 @@ int supply_cli(int argc, char **argv, const char *dburl, const char *policy_path
               "       crest supply plan [--db DB] [--region CODE] [--item CODE]\n"
               "                         [--depots-hospitals] [--lp-json FILE] [--policy FILE]\n"
               "                         [--threads N]   items solved side by side (default 2)\n"
-              "                         [--all-arcs]    every arc in the LP from the start\n"
+              "                         [--solver network|clp]   LEMON's network simplex\n"
+              "                                         (default) or COIN-OR CLP: the same LP\n"
+              "                         [--all-arcs]    CLP with every arc loaded from the start\n"
               "                                         (same plan, slower; for comparison)\n",
               stderr);
         return 2;

@@ -75,7 +75,7 @@ static int compute_lp(struct db_conn *c, struct compute *x, const int64_t *items
         p && p->supply.consumption_window_days > 0 ? p->supply.consumption_window_days : 14;
     int cap = 0, rc = CREST_OK;
     /* read every item's problem on this connection, then solve them on two
-     * threads (CLP models are independent) */
+     * threads (each item's solve is independent) */
     struct supply_node **nodes = xcalloc((size_t)nitems + 1, sizeof *nodes);
     struct supply_job *jobs = xcalloc((size_t)nitems + 1, sizeof *jobs);
     int *nn = xcalloc((size_t)nitems + 1, sizeof *nn);

@@ -106,6 +106,8 @@ struct supply_plan_result {
     double seconds_p1, seconds_p2;
     int rows, cols, iterations; /* cols: the columns loaded in the end (L + arcs) */
     int rounds;                 /* times arcs were priced in and the LP re-solved */
+    /* the network solver: iterations counts phase 1's max-flow cuts, cols
+     * the arcs, rows and rounds are 0 */
 };
 void supply_plan_free(struct supply_plan_result *r);
 
@@ -113,26 +115,32 @@ void supply_plan_free(struct supply_plan_result *r);
  * ends with at least L days of cover (donors never below zero, or below L
  * when they have a use themselves); phase 2 fixes L (less 1e-9 relative)
  * and minimises Σ km·flow. route_max (> 0) caps the units on any one arc.
- * CREST_OK with status 0, or CREST_INTERNAL when the solver fails. */
+ * CREST_OK with status 0, or CREST_INTERNAL when the solver fails.
+ * supply_plan_solve solves the LP as a network (LEMON: netflow.h);
+ * supply_plan_solve_clp solves the same LP with COIN-OR CLP, pricing the
+ * arcs in (docs/decisions.md §37), and supply_plan_solve_all_arcs with CLP
+ * and every arc loaded: three ways to the same optimum, for the tests and
+ * `crest supply plan --solver`. */
+enum supply_solver { SUPPLY_NETWORK = 0, SUPPLY_CLP, SUPPLY_CLP_ALL_ARCS };
 int supply_plan_solve(const struct supply_node *n, int nn, const struct supply_arc *a, int na,
                       double target_days, double route_max, struct supply_plan_result *out,
                       struct crest_error *err);
-/* The same LP solved with every arc loaded from the start instead of priced
- * in (docs/decisions.md §37): the same optimum, slower; for the tests and
- * `crest supply plan --all-arcs`. */
+int supply_plan_solve_clp(const struct supply_node *n, int nn, const struct supply_arc *a, int na,
+                          double target_days, double route_max, struct supply_plan_result *out,
+                          struct crest_error *err);
 int supply_plan_solve_all_arcs(const struct supply_node *n, int nn, const struct supply_arc *a,
                                int na, double target_days, double route_max,
                                struct supply_plan_result *out, struct crest_error *err);
 
 /* Many items at once: for each job, candidate routes then both phases, on
- * `threads` threads (each with its own CLP model). The jobs' nodes are the
+ * `threads` threads (each with its own solver). The jobs' nodes are the
  * caller's; arcs and res are filled (free with supply_job_free). */
 struct supply_job {
     const struct supply_node *n;
     int nn;
     double target, route_max;
     int k;
-    bool all_arcs; /* supply_plan_solve_all_arcs instead of supply_plan_solve */
+    enum supply_solver solver; /* 0: the network (LEMON) */
     struct supply_arc *arcs;
     int na;
     struct supply_plan_result res;

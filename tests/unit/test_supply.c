@@ -128,6 +128,12 @@ static void solve(const struct supply_node *n, int nn, const struct supply_arc *
     crest_error_clear(&e);
     assert_int_equal(supply_plan_solve(n, nn, a, na, target, route_max, res, &e), CREST_OK);
     assert_int_equal(res->status, 0);
+    /* the network and the simplex solve the same LP: the same optimum */
+    struct supply_plan_result clp;
+    assert_int_equal(supply_plan_solve_clp(n, nn, a, na, target, route_max, &clp, &e), CREST_OK);
+    assert_true(fabs(res->level - clp.level) <= 1e-6 * fmax(1, clp.level));
+    assert_true(fabs(res->item_km - clp.item_km) <= 1e-6 * fmax(1, clp.item_km));
+    supply_plan_free(&clp);
 }
 
 /* One hospital at 10 days (use 1/day, stock 10), a depot with 100: lifted to
@@ -324,14 +330,15 @@ static double rnd(uint64_t *x)
     return (double)(*x % 1000000) / 1e6;
 }
 
-/* Pricing the arcs in reaches the optimum of the LP with every arc: random
- * provinces (some items short, some with a route limit), both solved. */
+/* Three ways to the same optimum on random provinces (some items short,
+ * some with a route limit): CLP with every arc, CLP pricing the arcs in,
+ * and the network (Newton's cuts, then the network simplex). */
 static void test_pricing_equals_all_arcs(void **state)
 {
     (void)state;
     uint64_t x = 88172645463325252ULL;
 #define RND() rnd(&x)
-    int priced = 0, short_items = 0;
+    int priced = 0, short_items = 0, newton = 0;
     for (int round = 0; round < 12; round++) {
         int nn = 80;
         struct supply_node n[80];
@@ -346,24 +353,37 @@ static void test_pricing_equals_all_arcs(void **state)
         struct supply_arc *a = NULL;
         int na = supply_routes(n, nn, 90, 4, &a);
         double route_max = round % 4 == 1 ? 150 : 0;
-        struct supply_plan_result r1, r2;
+        struct supply_plan_result r1, r2, r3;
         struct crest_error e;
         crest_error_clear(&e);
-        assert_int_equal(supply_plan_solve(n, nn, a, na, 90, route_max, &r1, &e), CREST_OK);
+        assert_int_equal(supply_plan_solve_clp(n, nn, a, na, 90, route_max, &r1, &e), CREST_OK);
         assert_int_equal(supply_plan_solve_all_arcs(n, nn, a, na, 90, route_max, &r2, &e),
                          CREST_OK);
+        assert_int_equal(supply_plan_solve(n, nn, a, na, 90, route_max, &r3, &e), CREST_OK);
         assert_true(fabs(r1.level - r2.level) <= 1e-6 * fmax(1, r2.level));
         assert_true(fabs(r1.item_km - r2.item_km) <= 1e-6 * fmax(1, r2.item_km));
+        assert_true(fabs(r3.level - r2.level) <= 1e-6 * fmax(1, r2.level));
+        assert_true(fabs(r3.item_km - r2.item_km) <= 1e-6 * fmax(1, r2.item_km));
         assert_true(r1.cols <= r2.cols);
         priced += r1.rounds > 0;
         short_items += r2.level < 90 - EPS;
+        newton += r3.iterations > 1; /* L found by more than one cut */
+        /* whole units: no donor gives more than it has */
+        for (int i = 0; i < nn; i++) {
+            double out = 0;
+            for (int k = 0; k < na; k++)
+                out += a[k].from == i ? (double)r3.qty[k] : 0;
+            assert_true(out <= n[i].stock + 1e-9);
+        }
         supply_plan_free(&r1);
         supply_plan_free(&r2);
+        supply_plan_free(&r3);
         free(a);
     }
     /* the cases exercise what they are meant to */
     assert_true(priced >= 3);
     assert_true(short_items >= 3);
+    assert_true(newton >= 3);
 #undef RND
 }
 
