@@ -261,4 +261,9 @@ void comm_api_ledger_xlsx(struct http_req *r);
 void comm_api_me(struct http_req *r);
 void comm_api_me_episode(struct http_req *r);
 
+/* `crest residents import FILE [--db DB] [--scope CODE] [--skip-bad]
+ * [--dry-run] [--policy FILE]` (cli.c); argv[0] is "import". db and
+ * policy_path are the defaults the flags override. Returns the exit status. */
+int comm_cli(int argc, char **argv, const char *db, const char *policy_path);
+
 #endif
