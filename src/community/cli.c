@@ -196,8 +196,7 @@ static int import(const char *path, const char *dburl, const char *scope_in, boo
     size_t plen = strlen(path);
     bool xlsx = plen >= 5 && !strcmp(path + plen - 5, ".xlsx");
     rc = http_sheet_rows(data, n, xlsx, comm_import_row, im, &err);
-    if (rc == CREST_OK)
-        rc = comm_import_finish(im, &err);
+    rc = comm_import_finish(im, rc, &err);
     if (rc != CREST_OK) {
         char prefix[600];
         snprintf(prefix, sizeof prefix, "%s: ", path);

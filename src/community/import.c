@@ -233,13 +233,16 @@ int comm_import_row(void *arg, int line, int n, const char *const *cells)
     return 0;
 }
 
-int comm_import_finish(struct comm_import *im, struct crest_error *err)
+int comm_import_finish(struct comm_import *im, int read_rc, struct crest_error *err)
 {
     if (im->too_many) {
         char arg[16];
         snprintf(arg, sizeof arg, "%d", COMM_IMPORT_MAX_ROWS);
+        crest_error_clear(err);
         return crest_error_field(err, "file", "too_big", "import_too_many_rows", arg);
     }
+    if (read_rc != CREST_OK)
+        return read_rc;
     if (im->header_err.nfields) {
         *err = im->header_err;
         return err->code;

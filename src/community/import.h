@@ -42,10 +42,12 @@ void comm_import_free(struct comm_import *im);
  * import). Returns non-zero to stop reading (too many rows). */
 int comm_import_row(void *arg, int line, int ncells, const char *const *cells);
 
-/* After the last row: the file's own errors (too many rows, unknown or
- * missing columns, no rows) into err. CREST_OK when the rows are worth
+/* After reading, with the reader's return code (err holds its errors): the
+ * file's own errors (too many rows, unknown or missing columns, no rows)
+ * into err. Too many rows wins over read_rc: the XLSX reader hands back the
+ * stop code of comm_import_row as its own. CREST_OK when the rows are worth
  * checking. */
-int comm_import_finish(struct comm_import *im, struct crest_error *err);
+int comm_import_finish(struct comm_import *im, int read_rc, struct crest_error *err);
 
 /* The checks that need the database, on every row the decoding left good:
  * the grid exists and is within scope's prefix (else an error on "grid"),

@@ -50,8 +50,7 @@ void comm_api_person_import(struct http_req *r)
     const char *dry = http_query(r, "dry_run"), *skip = http_query(r, "skip_bad");
     struct comm_import *im = comm_import_new(today, skip && !strcmp(skip, "1"), NULL);
     int rc = http_upload_rows(r, comm_import_row, im, &err);
-    if (rc == CREST_OK)
-        rc = comm_import_finish(im, &err);
+    rc = comm_import_finish(im, rc, &err);
     if (rc != CREST_OK) {
         http_reply_error(r, &err);
     } else if (dry && !strcmp(dry, "1")) {
