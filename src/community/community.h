@@ -10,6 +10,9 @@
  * store.c  persons, episodes, follow-ups, requests, transfers (SQL).
  * api.c    /api/v1/community/… handlers.
  * stats.c  statistics, the ledger export.
+ * import.c the roster import's core (CSV/XLSX rows → persons), shared by
+ *          io.c (POST /api/v1/persons/import) and cli.c (`crest residents
+ *          import`).
  * demo.c   the demo's people: everyone isolating, the special-needs
  *          registers and a sample, not 65 million rows.
  */
