@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/util.h"
+#include "community/community.h" /* community pillar: residents import */
 #include "db/audit.h"
 #include "db/db.h"
 #include "demo/demo.h"
@@ -57,6 +58,9 @@ static void usage(FILE *f)
           "  supply  verify [--db DB]     every stock balance against its movements\n"
           "          plan [--db DB] [--region CODE] [--item CODE] [--depots-hospitals]\n"
           "               [--lp-json FILE]   the dispatch LP, computed and printed\n"
+          "  residents import FILE [--db DB] [--scope CODE] [--skip-bad] [--dry-run]\n"
+          "          a roster (CSV or XLSX) into the resident registry: all or nothing\n"
+          "          unless --skip-bad; one line per bad field, exit 1 if nothing written\n"
           "  backup  FILE [--db DB]      online copy of an SQLite database\n"
           "  restore FILE [--db DB]      replace the database with a backup (server stopped)\n"
           "  queue   simulate [--clinics N] [--patients N] [--seed N] [--load F] [--mismatch S] "
@@ -441,6 +445,9 @@ int main(int argc, char **argv)
                              "");
         return queue_cli_simulate(argc - 3, argv + 3, c.policy);
     }
+    /* community pillar: `crest residents import`, options of its own */
+    if (!strcmp(cmd, "residents"))
+        return comm_cli(argc - 2, argv + 2, c.db, c.policy);
     /* supply pillar: its subcommands parse their own options */
     if (!strcmp(cmd, "supply"))
         return supply_cli(argc - 2, argv + 2, c.db, c.policy);

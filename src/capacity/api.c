@@ -153,9 +153,15 @@ static void audit_of(struct http_req *r, struct audit_entry *e, const char *acti
 int capacity_region_in_scope(struct db_conn *c, struct http_req *r, const char *code,
                              const char *field, struct crest_error *err)
 {
+    return capacity_region_in_user_scope(c, &r->user, code, field, err);
+}
+
+int capacity_region_in_user_scope(struct db_conn *c, const struct auth_user *u, const char *code,
+                                  const char *field, struct crest_error *err)
+{
     struct region_row row;
     int rc = region_get(c, code, &row, err);
-    if (rc == CREST_NOTFOUND || (rc == CREST_OK && !auth_in_scope(&r->user, code))) {
+    if (rc == CREST_NOTFOUND || (rc == CREST_OK && !auth_in_scope(u, code))) {
         crest_error_clear(err);
         return crest_error_field(err, field, "unknown", "region_not_found", NULL);
     }

@@ -181,6 +181,7 @@ int capacity_demo(struct db_conn *c, double scale, uint64_t seed, int64_t *nfac,
 
 /* ---- api.c ---- */
 struct http_req;
+struct auth_user;
 struct jdec;
 #include <jansson.h>
 /* Shared by api.c and io.c (JSON bodies and spreadsheet rows decode alike):
@@ -193,6 +194,9 @@ json_t *capacity_facility_json(const struct cap_facility *f);
 /* CREST_OK when code exists and is in the caller's scope; else a field error. */
 int capacity_region_in_scope(struct db_conn *c, struct http_req *r, const char *code,
                              const char *field, struct crest_error *err);
+/* The same for a scope that is not a request's (the command line's --scope). */
+int capacity_region_in_user_scope(struct db_conn *c, const struct auth_user *u, const char *code,
+                                  const char *field, struct crest_error *err);
 void capacity_api_facility_import(struct http_req *r);
 void capacity_api_facility_export(struct http_req *r);
 void capacity_api_gaps_xlsx(struct http_req *r);

@@ -10,6 +10,9 @@
  * store.c  persons, episodes, follow-ups, requests, transfers (SQL).
  * api.c    /api/v1/community/… handlers.
  * stats.c  statistics, the ledger export.
+ * import.c the roster import's core (CSV/XLSX rows → persons), shared by
+ *          io.c (POST /api/v1/persons/import) and cli.c (`crest residents
+ *          import`).
  * demo.c   the demo's people: everyone isolating, the special-needs
  *          registers and a sample, not 65 million rows.
  */
@@ -260,5 +263,10 @@ void comm_api_stats(struct http_req *r);
 void comm_api_ledger_xlsx(struct http_req *r);
 void comm_api_me(struct http_req *r);
 void comm_api_me_episode(struct http_req *r);
+
+/* `crest residents import FILE [--db DB] [--scope CODE] [--skip-bad]
+ * [--dry-run] [--policy FILE]` (cli.c); argv[0] is "import". db and
+ * policy_path are the defaults the flags override. Returns the exit status. */
+int comm_cli(int argc, char **argv, const char *db, const char *policy_path);
 
 #endif

@@ -212,6 +212,11 @@ bool session_verify_password(const char *hash, const char *pw);
 int http_upload_rows(struct http_req *r,
                      int (*fn)(void *arg, int row, int ncells, const char *const *cells), void *arg,
                      struct crest_error *err);
+/* The same for a file already in memory (the command line's imports): XLSX
+ * when xlsx is set or p starts with a zip signature, else CSV in UTF-8. */
+int http_sheet_rows(const char *p, size_t n, bool xlsx,
+                    int (*fn)(void *arg, int row, int ncells, const char *const *cells), void *arg,
+                    struct crest_error *err);
 /* An import's row-by-row report: {"rows", "valid", "invalid", "created",
  * "dry_run", "errors": [{"row", "errors": [{"field", "code", "message"}]}]
  * (at most HTTP_IMPORT_MAX_REPORTED rows), "errors_truncated"}. row(arg, i,

@@ -87,13 +87,19 @@ static bool is_xlsx(struct http_req *r)
 
 int http_upload_rows(struct http_req *r, xlsx_row_fn fn, void *arg, struct crest_error *err)
 {
-    if (r->body.n == 0)
+    return http_sheet_rows(r->body.p, r->body.n, is_xlsx(r), fn, arg, err);
+}
+
+int http_sheet_rows(const char *p, size_t n, bool xlsx, xlsx_row_fn fn, void *arg,
+                    struct crest_error *err)
+{
+    if (n == 0)
         return crest_error_field(err, "file", "required", "import_empty", NULL);
-    if (is_xlsx(r))
-        return xlsx_read(r->body.p, r->body.n, fn, arg, err);
-    if (!utf8_valid((const unsigned char *)r->body.p, r->body.n))
+    if (xlsx || (n >= 4 && memcmp(p, "PK\x03\x04", 4) == 0))
+        return xlsx_read(p, n, fn, arg, err);
+    if (!utf8_valid((const unsigned char *)p, n))
         return crest_error_field(err, "file", "format", "import_not_utf8", NULL);
-    return csv_rows(fn, arg, r->body.p, r->body.n, err);
+    return csv_rows(fn, arg, p, n, err);
 }
 
 json_t *http_import_report(struct http_req *r, int nrows, int64_t invalid, int64_t created,
