@@ -228,9 +228,12 @@ void capacity_api_facility_import(struct http_req *r)
     const char *dry = http_query(r, "dry_run"), *skip = http_query(r, "skip_bad");
     struct import_ctx x = {&im, skip && !strcmp(skip, "1"), 0, 0};
     int rc = http_upload_rows(r, take_row, &im, &err);
-    if (rc == CREST_OK && im.too_many) {
+    /* too many rows wins over rc: the XLSX reader hands back take_row's
+     * stop code as its own (it is not an error code) */
+    if (im.too_many) {
         char arg[16];
         snprintf(arg, sizeof arg, "%d", MAX_IMPORT_ROWS);
+        crest_error_clear(&err);
         rc = crest_error_field(&err, "file", "too_big", "import_too_many_rows", arg);
     }
     if (rc == CREST_OK && im.header_err.nfields) {
