@@ -62,4 +62,18 @@ int crest_error_field(struct crest_error *e, const char *field, const char *code
 /* Short stable name of a code, for logs ("invalid", "notfound", ...). */
 const char *crest_err_name(enum crest_err code);
 
+/* A crest_error kept compactly, for errors held a long time in numbers (an
+ * import keeps one per bad row, up to 50,000 rows, until it reports them):
+ * a struct crest_error is ~4.8 KB of slots, the packed form holds only its
+ * code, key and the field errors in use (field, code, key, arg), in one
+ * allocation of a few dozen bytes per field. The detail is not kept. */
+struct crest_error_packed;
+
+/* NULL when e has no field errors (nothing to keep); else free() it. */
+struct crest_error_packed *crest_error_pack(const struct crest_error *e);
+
+/* Back into a full struct, field errors in the same order with the same
+ * text; p NULL: e is cleared. */
+void crest_error_unpack(const struct crest_error_packed *p, struct crest_error *e);
+
 #endif

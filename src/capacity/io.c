@@ -43,8 +43,11 @@ static const struct col {
 
 struct import_row {
     int line;
+    bool decode_bad; /* the row itself is wrong (the database checks are redone) */
     struct cap_facility f;
-    struct crest_error err;
+    /* the row's errors, NULL when it has none: a full struct crest_error is
+     * ~4.8 KB, 240 MB at the row cap */
+    struct crest_error_packed *err;
 };
 
 struct import {
@@ -55,6 +58,7 @@ struct import {
     int n, cap;
     bool too_many;
     struct crest_error header_err;
+    struct crest_error shown; /* row_err's answer */
     struct http_req *r;
 };
 
@@ -96,7 +100,8 @@ static int take_row(void *arg, int line, int n, const char *const *cells)
     struct import_row *row = &im->rows[im->n++];
     memset(row, 0, sizeof *row);
     row->line = line;
-    crest_error_clear(&row->err);
+    struct crest_error err;
+    crest_error_clear(&err);
     /* the row as a JSON object, then the API's own decoder */
     json_t *o = json_object();
     for (int i = 0; i < n && i < im->nmap; i++) {
@@ -111,41 +116,51 @@ static int take_row(void *arg, int line, int n, const char *const *cells)
             json_object_set_new(o, c->field, json_string(cells[i]));
     }
     struct jdec d;
-    if (jdec_begin_json(&d, o, &row->err) == CREST_OK) {
-        capacity_facility_decode(&d, &row->f, true, &row->err);
+    if (jdec_begin_json(&d, o, &err) == CREST_OK) {
+        capacity_facility_decode(&d, &row->f, true, &err);
         jdec_end(&d);
-        capacity_facility_check(&row->f.facts, &row->err);
+        capacity_facility_check(&row->f.facts, &err);
     }
     jdec_free(&d);
     json_decref(o);
+    row->err = crest_error_pack(&err);
+    row->decode_bad = row->err != NULL;
     return 0;
 }
 
 /* Checks that need the database: region in scope, no duplicate in the file
- * or in the registry. */
+ * or in the registry. Re-runnable: what the last run added is dropped first. */
 static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
 {
+    for (int i = 0; i < im->n; i++)
+        if (!im->rows[i].decode_bad) {
+            free(im->rows[i].err);
+            im->rows[i].err = NULL;
+        }
     for (int i = 0; i < im->n; i++) {
         struct import_row *row = &im->rows[i];
-        if (row->err.nfields)
+        if (row->err)
             continue;
-        struct crest_error e;
+        struct crest_error e, found; /* e: the lookups' own failures */
         crest_error_clear(&e);
+        crest_error_clear(&found);
         if (capacity_region_in_scope(c, r, row->f.region, "region", &e) != CREST_OK) {
-            row->err = e;
+            row->err = crest_error_pack(&e);
             continue;
         }
         for (int k = 0; k < i; k++)
-            if (!im->rows[k].err.nfields && !strcmp(im->rows[k].f.region, row->f.region) &&
+            if (!im->rows[k].err && !strcmp(im->rows[k].f.region, row->f.region) &&
                 im->rows[k].f.facts.kind == row->f.facts.kind &&
                 !strcmp(im->rows[k].f.name, row->f.name)) {
                 char arg[24];
                 snprintf(arg, sizeof arg, "%d", im->rows[k].line);
-                crest_error_field(&row->err, "name", "duplicate", "import_duplicate_row", arg);
+                crest_error_field(&found, "name", "duplicate", "import_duplicate_row", arg);
                 break;
             }
-        if (row->err.nfields)
+        if (found.nfields) {
+            row->err = crest_error_pack(&found);
             continue;
+        }
         struct db_stmt *st =
             db_query(c, &e,
                      "SELECT id FROM facilities WHERE region = ? AND kind = ? AND "
@@ -154,9 +169,10 @@ static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
         if (st && db_step(st, &e) == 1) {
             char arg[24];
             snprintf(arg, sizeof arg, "%lld", (long long)db_col_int(st, 0));
-            crest_error_field(&row->err, "name", "exists", "import_exists", arg);
+            crest_error_field(&found, "name", "exists", "import_exists", arg);
         }
         db_finalize(st);
+        row->err = crest_error_pack(&found);
     }
 }
 
@@ -170,7 +186,8 @@ static const struct crest_error *row_err(void *arg, int i, int *line)
 {
     struct import *im = arg;
     *line = im->rows[i].line;
-    return &im->rows[i].err;
+    crest_error_unpack(im->rows[i].err, &im->shown);
+    return &im->shown;
 }
 
 static json_t *report_json(struct http_req *r, struct import_ctx *x, bool dry_run)
@@ -183,12 +200,9 @@ static int import_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
     struct import_ctx *x = arg;
     x->created = 0;
     x->bad = 0;
-    for (int i = 0; i < x->im->n; i++) /* re-runnable: clear what db_checks added */
-        if (x->im->rows[i].err.code == CREST_OK)
-            crest_error_clear(&x->im->rows[i].err);
-    db_checks(c, r, x->im);
+    db_checks(c, r, x->im); /* re-runnable */
     for (int i = 0; i < x->im->n; i++)
-        if (x->im->rows[i].err.nfields)
+        if (x->im->rows[i].err)
             x->bad++;
     if (x->bad && !x->skip_bad) {
         r->error_replied = true;
@@ -198,7 +212,7 @@ static int import_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
     }
     for (int i = 0; i < x->im->n; i++) {
         struct import_row *row = &x->im->rows[i];
-        if (row->err.nfields)
+        if (row->err)
             continue;
         int rc = capacity_facility_insert(c, &row->f, err);
         if (rc)
@@ -228,9 +242,12 @@ void capacity_api_facility_import(struct http_req *r)
     const char *dry = http_query(r, "dry_run"), *skip = http_query(r, "skip_bad");
     struct import_ctx x = {&im, skip && !strcmp(skip, "1"), 0, 0};
     int rc = http_upload_rows(r, take_row, &im, &err);
-    if (rc == CREST_OK && im.too_many) {
+    /* too many rows wins over rc: the XLSX reader hands back take_row's
+     * stop code as its own (it is not an error code) */
+    if (im.too_many) {
         char arg[16];
         snprintf(arg, sizeof arg, "%d", MAX_IMPORT_ROWS);
+        crest_error_clear(&err);
         rc = crest_error_field(&err, "file", "too_big", "import_too_many_rows", arg);
     }
     if (rc == CREST_OK && im.header_err.nfields) {
@@ -246,12 +263,14 @@ void capacity_api_facility_import(struct http_req *r)
         db_checks(c, r, &im);
         db_release(http_db(r), c);
         for (int i = 0; i < im.n; i++)
-            if (im.rows[i].err.nfields)
+            if (im.rows[i].err)
                 x.bad++;
         http_reply_json(r, 200, report_json(r, &x, true));
     } else {
         http_write(r, import_fn, &x);
     }
+    for (int i = 0; i < im.n; i++)
+        free(im.rows[i].err);
     free(im.rows);
 }
 

@@ -54,7 +54,9 @@ struct row {
     bool decode_bad; /* the row itself is wrong (the database checks are redone) */
     int first_of_id; /* index of the first row with the same ID number, -1 if none earlier */
     struct comm_person p;
-    struct crest_error err;
+    /* the row's errors, NULL when it has none: a full struct crest_error is
+     * ~4.8 KB, 240 MB at the row cap (decisions.md §42) */
+    struct crest_error_packed *err;
 };
 
 struct comm_import {
@@ -64,6 +66,7 @@ struct comm_import {
     struct row *rows;
     int n, cap;
     struct crest_error header_err;
+    struct crest_error shown; /* comm_import_row_err's answer */
     char today[11];
     bool skip_bad;
     FILE *progress;
@@ -84,6 +87,8 @@ void comm_import_free(struct comm_import *im)
 {
     if (!im)
         return;
+    for (int i = 0; i < im->n; i++)
+        free(im->rows[i].err);
     free(im->rows);
     free(im);
 }
@@ -107,7 +112,8 @@ const struct crest_error *comm_import_row_err(void *arg, int i, int *line)
 {
     struct comm_import *im = arg;
     *line = im->rows[i].line;
-    return &im->rows[i].err;
+    crest_error_unpack(im->rows[i].err, &im->shown);
+    return &im->shown;
 }
 
 static int take_header(struct comm_import *im, int n, const char *const *cells)
@@ -187,7 +193,8 @@ int comm_import_row(void *arg, int line, int n, const char *const *cells)
     struct row *row = &im->rows[im->n++];
     memset(row, 0, sizeof *row);
     row->line = line;
-    crest_error_clear(&row->err);
+    struct crest_error err;
+    crest_error_clear(&err);
     json_t *o = json_object();
     for (int i = 0; i < n && i < im->nmap; i++) {
         if (im->map[i] < 0 || !cells[i][0])
@@ -197,7 +204,7 @@ int comm_import_row(void *arg, int line, int n, const char *const *cells)
         case C_BOOL: {
             int v = yes_no(cells[i]);
             if (v < 0)
-                crest_error_field(&row->err, c->field, "type", "field_not_boolean", NULL);
+                crest_error_field(&err, c->field, "type", "field_not_boolean", NULL);
             else
                 json_object_set_new(o, c->field, json_boolean(v));
             break;
@@ -221,13 +228,14 @@ int comm_import_row(void *arg, int line, int n, const char *const *cells)
         }
     }
     struct jdec d;
-    if (jdec_begin_json(&d, o, &row->err) == CREST_OK) {
-        comm_person_decode(&d, &row->p, true, im->today, &row->err);
+    if (jdec_begin_json(&d, o, &err) == CREST_OK) {
+        comm_person_decode(&d, &row->p, true, im->today, &err);
         jdec_end(&d);
     }
     jdec_free(&d);
     json_decref(o);
-    row->decode_bad = row->err.nfields > 0;
+    row->err = crest_error_pack(&err);
+    row->decode_bad = row->err != NULL;
     if (im->progress && im->n % PROGRESS_EVERY == 0)
         fprintf(im->progress, "crest: %d rows read\n", im->n);
     return 0;
@@ -292,24 +300,28 @@ int64_t comm_import_check(struct db_conn *c, struct comm_import *im, const struc
 {
     find_duplicates(im);
     for (int i = 0; i < im->n; i++) /* re-runnable: drop what the last check added */
-        if (!im->rows[i].decode_bad)
-            crest_error_clear(&im->rows[i].err);
+        if (!im->rows[i].decode_bad) {
+            free(im->rows[i].err);
+            im->rows[i].err = NULL;
+        }
     for (int i = 0; i < im->n; i++) {
         struct row *row = &im->rows[i];
         if (im->progress && i && i % PROGRESS_EVERY == 0)
             fprintf(im->progress, "crest: %d of %d rows checked\n", i, im->n);
-        if (row->err.nfields)
+        if (row->err)
             continue;
-        struct crest_error e;
+        struct crest_error e, found; /* e: the lookups' own failures */
         crest_error_clear(&e);
+        crest_error_clear(&found);
         if (capacity_region_in_user_scope(c, scope, row->p.grid, "grid", &e) != CREST_OK) {
-            row->err = e;
+            row->err = crest_error_pack(&e);
             continue;
         }
         if (row->first_of_id >= 0) {
             char arg[24];
             snprintf(arg, sizeof arg, "%d", im->rows[row->first_of_id].line);
-            crest_error_field(&row->err, "id_number", "duplicate", "import_duplicate_row", arg);
+            crest_error_field(&found, "id_number", "duplicate", "import_duplicate_row", arg);
+            row->err = crest_error_pack(&found);
             continue;
         }
         struct db_stmt *st =
@@ -317,13 +329,14 @@ int64_t comm_import_check(struct db_conn *c, struct comm_import *im, const struc
         if (st && db_step(st, &e) == 1) {
             char arg[24];
             snprintf(arg, sizeof arg, "%lld", (long long)db_col_int(st, 0));
-            crest_error_field(&row->err, "id_number", "exists", "comm_person_exists", arg);
+            crest_error_field(&found, "id_number", "exists", "comm_person_exists", arg);
         }
         db_finalize(st);
+        row->err = crest_error_pack(&found);
     }
     im->bad = 0;
     for (int i = 0; i < im->n; i++)
-        im->bad += im->rows[i].err.nfields > 0;
+        im->bad += im->rows[i].err != NULL;
     return im->bad;
 }
 
@@ -337,7 +350,7 @@ int comm_import_write(struct db_conn *c, struct comm_import *im, const struct au
     int64_t good = im->n - im->bad;
     for (int i = 0; i < im->n; i++) {
         struct row *row = &im->rows[i];
-        if (row->err.nfields)
+        if (row->err)
             continue;
         struct comm_person p = row->p; /* the transaction may run again: keep the row */
         int rc = comm_person_insert(c, &p, err);

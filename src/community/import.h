@@ -71,7 +71,9 @@ int64_t comm_import_bad(const struct comm_import *im);
 int64_t comm_import_created(const struct comm_import *im);
 
 /* Row i's errors (empty when good) and its line in the file (the header is
- * line 1). arg is the import: the shape http_import_report wants. */
+ * line 1). arg is the import: the shape http_import_report wants. The rows
+ * keep their errors packed (only a bad row has any); the answer is unpacked
+ * into the import and holds until the next call. */
 const struct crest_error *comm_import_row_err(void *arg, int i, int *line);
 
 #endif

@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+#include <xlsxwriter.h>
+
 #include "client.h"
 
 #define SCENARIO "2022-12-28" /* the demo's business date (settings.scenario_date) */
@@ -1737,6 +1740,40 @@ static void exp_report(json_t *j, int64_t rows, int64_t valid, int64_t invalid, 
     exp_int(j, "created", created, "import report");
 }
 
+/* rows data rows under the import header's first three columns (region,
+ * kind, name: the same pharmacy on every row) as an XLSX in memory, written
+ * by libxlsxwriter through a temporary file. false when it cannot be made. */
+static bool rows_xlsx(int rows, struct mbuf *out)
+{
+    char path[] = "/tmp/crest-cap-xlsx-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return false;
+    close(fd);
+    lxw_workbook *wb = workbook_new(path);
+    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, NULL) : NULL;
+    bool ok = ws != NULL;
+    const char *head[] = {"region", "kind", "name"}, *cells[] = {C, "pharmacy", "超限药房"};
+    for (int c = 0; ok && c < 3; c++)
+        ok = worksheet_write_string(ws, 0, (lxw_col_t)c, head[c], NULL) == LXW_NO_ERROR;
+    for (int r = 1; ok && r <= rows; r++)
+        for (int c = 0; ok && c < 3; c++)
+            ok = worksheet_write_string(ws, (lxw_row_t)r, (lxw_col_t)c, cells[c], NULL) ==
+                 LXW_NO_ERROR;
+    if (wb && workbook_close(wb) != LXW_NO_ERROR)
+        ok = false;
+    FILE *f = ok ? fopen(path, "rb") : NULL;
+    if (f) {
+        char chunk[65536];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            mbuf_add(out, chunk, n);
+        fclose(f);
+    }
+    unlink(path);
+    return ok && f && out->n > 4;
+}
+
 static void t_import(void)
 {
     struct resp r;
@@ -1926,6 +1963,41 @@ static void t_import(void)
     free(huge);
     if (fac_count(&admin, "33", NULL, NULL, 0) != before + 2)
         fail("the big dry run wrote facilities");
+    end();
+
+    begin("import over the 50,000-row cap, CSV and XLSX: 422 naming file (too_big), nothing "
+          "written");
+    {
+        int64_t count0 = fac_count(&admin, "33", NULL, NULL, 0);
+        struct mbuf over_csv = {0};
+        mbuf_add(&over_csv, "region,kind,name\r\n", 18);
+        char line[128];
+        int n = snprintf(line, sizeof line, "%s,pharmacy,超限药房\r\n", C);
+        for (int k = 0; k < 50001; k++)
+            mbuf_add(&over_csv, line, (size_t)n);
+        upload(&r, &commander, "/api/v1/facilities/import", over_csv.p, over_csv.n, "text/csv");
+        exp_invalid(&r, "file", "too_big");
+        resp_free(&r);
+        mbuf_free(&over_csv);
+        /* the XLSX reader hands the row callback's stop back as its own
+         * return: that must still be the cap, not an empty 500 */
+        struct mbuf over_xlsx = {0};
+        if (!rows_xlsx(50001, &over_xlsx)) {
+            fail("cannot make the XLSX");
+        } else {
+            const char *xt = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            upload(&r, &commander, "/api/v1/facilities/import", over_xlsx.p, over_xlsx.n, xt);
+            exp_invalid(&r, "file", "too_big");
+            resp_free(&r);
+            upload(&r, &commander, "/api/v1/facilities/import?dry_run=1", over_xlsx.p, over_xlsx.n,
+                   xt);
+            exp_invalid(&r, "file", "too_big");
+            resp_free(&r);
+        }
+        mbuf_free(&over_xlsx);
+        if (fac_count(&admin, "33", NULL, NULL, 0) != count0)
+            fail("an import over the cap wrote facilities");
+    }
     end();
 
     begin("export CSV %s: BOM, the import header, one row per active facility", C);

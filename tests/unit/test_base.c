@@ -872,6 +872,63 @@ static void test_error_field_truncates_on_a_character(void **state)
     assert_true(utf8_valid(e.fields[0].arg)); /* the arg goes into a JSON message */
 }
 
+/* pack/unpack gives back every field error with the same text (incl. the
+ * longest field names and args, an empty arg, all 16 slots), the code and
+ * the key; nothing to pack is NULL, and NULL unpacks to a cleared error */
+static void test_error_pack_round_trip(void **state)
+{
+    (void)state;
+    struct crest_error e, back;
+    crest_error_clear(&e);
+    assert_null(crest_error_pack(&e));
+    crest_error_set(&e, CREST_CONFLICT, "conflict_exists", "a detail that is not kept");
+    assert_null(crest_error_pack(&e)); /* no field errors */
+    char longname[200], longarg[200];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    memset(longarg, 'a', sizeof longarg - 1);
+    longarg[sizeof longarg - 1] = '\0';
+    crest_error_field(&e, longname, "too_long", "field_too_long", longarg);
+    crest_error_field(&e, "id_number", "checksum", "person_id_checksum", NULL);
+    for (int i = 0; i < CREST_ERR_MAX_FIELDS; i++) {
+        char name[32], arg[16];
+        snprintf(name, sizeof name, "items[%d].qty", i);
+        snprintf(arg, sizeof arg, "%d", i);
+        crest_error_field(&e, name, "range", "field_range", arg);
+    }
+    assert_int_equal(e.nfields, CREST_ERR_MAX_FIELDS);
+    struct crest_error_packed *p = crest_error_pack(&e);
+    assert_non_null(p);
+    memset(&back, 0x5a, sizeof back);
+    crest_error_unpack(p, &back);
+    assert_int_equal(back.code, CREST_CONFLICT);
+    assert_ptr_equal(back.key, e.key);
+    assert_string_equal(back.detail, "");
+    assert_int_equal(back.nfields, e.nfields);
+    for (int i = 0; i < e.nfields; i++) {
+        assert_string_equal(back.fields[i].field, e.fields[i].field);
+        assert_string_equal(back.fields[i].code, e.fields[i].code);
+        assert_ptr_equal(back.fields[i].key, e.fields[i].key);
+        assert_string_equal(back.fields[i].arg, e.fields[i].arg);
+    }
+    free(p);
+    crest_error_unpack(NULL, &back);
+    assert_int_equal(back.code, CREST_OK);
+    assert_int_equal(back.nfields, 0);
+    assert_null(back.key);
+    /* one short field, no arg */
+    crest_error_clear(&e);
+    crest_error_field(&e, "grid", "unknown", "region_not_found", NULL);
+    p = crest_error_pack(&e);
+    crest_error_unpack(p, &back);
+    assert_int_equal(back.nfields, 1);
+    assert_string_equal(back.fields[0].field, "grid");
+    assert_string_equal(back.fields[0].code, "unknown");
+    assert_string_equal(back.fields[0].arg, "");
+    assert_int_equal(back.code, CREST_INVALID);
+    free(p);
+}
+
 static void test_error_set_formats_detail_and_returns_code(void **state)
 {
     (void)state;
@@ -1062,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_error_field_list_keeps_the_first_fields),
         cmocka_unit_test(test_error_field_keeps_an_earlier_code),
         cmocka_unit_test(test_error_field_truncates_on_a_character),
+        cmocka_unit_test(test_error_pack_round_trip),
         cmocka_unit_test(test_error_set_formats_detail_and_returns_code),
         cmocka_unit_test(test_error_names_are_stable),
         cmocka_unit_test(test_util_hex_lowercase),
