@@ -48,6 +48,7 @@ struct import_row {
     /* the row's errors, NULL when it has none: a full struct crest_error is
      * ~4.8 KB, 240 MB at the row cap */
     struct crest_error_packed *err;
+    int group; /* rows with the same region, kind and name share it */
 };
 
 struct import {
@@ -128,8 +129,45 @@ static int take_row(void *arg, int line, int n, const char *const *cells)
     return 0;
 }
 
+static int by_key(const struct import_row *x, const struct import_row *y)
+{
+    int c = strcmp(x->f.region, y->f.region);
+    if (!c)
+        c = (x->f.facts.kind > y->f.facts.kind) - (x->f.facts.kind < y->f.facts.kind);
+    return c ? c : strcmp(x->f.name, y->f.name);
+}
+
+static int by_key_then_line(const void *a, const void *b)
+{
+    const struct import_row *x = *(const struct import_row *const *)a,
+                            *y = *(const struct import_row *const *)b;
+    int c = by_key(x, y);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Number the groups of rows that are the same facility (region, kind,
+ * name): one sort, where comparing every pair of rows would be 1.25e9
+ * comparisons at the row cap. Returns the number of groups. */
+static int group_rows(struct import *im)
+{
+    struct import_row **v = xcalloc((size_t)im->n + 1, sizeof *v);
+    for (int i = 0; i < im->n; i++)
+        v[i] = &im->rows[i];
+    qsort(v, (size_t)im->n, sizeof *v, by_key_then_line);
+    int g = -1;
+    for (int k = 0; k < im->n; k++) {
+        if (k == 0 || by_key(v[k - 1], v[k]) != 0)
+            g++;
+        v[k]->group = g;
+    }
+    free(v);
+    return g + 1;
+}
+
 /* Checks that need the database: region in scope, no duplicate in the file
- * or in the registry. Re-runnable: what the last run added is dropped first. */
+ * or in the registry. Re-runnable: what the last run added is dropped first.
+ * A row is a duplicate of the first earlier row of its group that passed
+ * every check (clean[group], set as the rows are checked in order). */
 static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
 {
     for (int i = 0; i < im->n; i++)
@@ -137,6 +175,10 @@ static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
             free(im->rows[i].err);
             im->rows[i].err = NULL;
         }
+    int ngroups = group_rows(im);
+    int *clean = xmalloc(((size_t)ngroups + 1) * sizeof *clean);
+    for (int g = 0; g < ngroups; g++)
+        clean[g] = -1;
     for (int i = 0; i < im->n; i++) {
         struct import_row *row = &im->rows[i];
         if (row->err)
@@ -148,15 +190,12 @@ static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
             row->err = crest_error_pack(&e);
             continue;
         }
-        for (int k = 0; k < i; k++)
-            if (!im->rows[k].err && !strcmp(im->rows[k].f.region, row->f.region) &&
-                im->rows[k].f.facts.kind == row->f.facts.kind &&
-                !strcmp(im->rows[k].f.name, row->f.name)) {
-                char arg[24];
-                snprintf(arg, sizeof arg, "%d", im->rows[k].line);
-                crest_error_field(&found, "name", "duplicate", "import_duplicate_row", arg);
-                break;
-            }
+        int k = clean[row->group];
+        if (k >= 0) {
+            char arg[24];
+            snprintf(arg, sizeof arg, "%d", im->rows[k].line);
+            crest_error_field(&found, "name", "duplicate", "import_duplicate_row", arg);
+        }
         if (found.nfields) {
             row->err = crest_error_pack(&found);
             continue;
@@ -173,7 +212,10 @@ static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
         }
         db_finalize(st);
         row->err = crest_error_pack(&found);
+        if (!row->err)
+            clean[row->group] = i;
     }
+    free(clean);
 }
 
 struct import_ctx {

@@ -1839,6 +1839,33 @@ static void t_import(void)
         fail("the nursing home was imported once, found %lld", (long long)nh);
     end();
 
+    begin("import ?dry_run=1: a duplicate names the first earlier row that passed its checks, "
+          "however far back");
+    {
+        /* row 2: bad phone, so not the original; rows 4 and 40 repeat row 3 */
+        char big[8192];
+        int n = snprintf(big, sizeof big, "%s\r\n%s,pharmacy,导入药房丙0,,,,,12345,,,\r\n",
+                         IMPORT_HEAD, C);
+        for (int line = 3; line <= 40; line++)
+            n += snprintf(big + n, sizeof big - (size_t)n, "%s,pharmacy,%s%d,,,,,,,,\r\n", C,
+                          line == 3 || line == 4 || line == 40 ? "导入药房丙" : "导入药房丁",
+                          line == 3 || line == 4 || line == 40 ? 0 : line);
+        upload(&r, &commander, "/api/v1/facilities/import?dry_run=1", big, (size_t)n, "text/csv");
+        if (exp_status(&r, 200)) {
+            exp_report(r.json, 39, 36, 3, 0);
+            exp_row_error(r.json, 2, "phone", NULL);
+            for (int row = 4; row <= 40; row += 36) {
+                json_t *fe = field_error(row_errors(r.json, row), "name");
+                const char *m = fe ? jstr(fe, "message") : NULL;
+                if (!m || (!strstr(m, "row 3") && !strstr(m, "第 3 行")))
+                    fail("row %d: expected a duplicate of row 3, got %s", row,
+                         jshow(json_object_get(r.json, "errors")));
+            }
+        }
+        resp_free(&r);
+    }
+    end();
+
     begin("import again ?dry_run=1: the imported rows now exist in the registry");
     upload(&r, &commander, "/api/v1/facilities/import?dry_run=1", csv, strlen(csv), "text/csv");
     if (exp_status(&r, 200)) {
