@@ -166,8 +166,8 @@ static int group_rows(struct import *im)
 
 /* Checks that need the database: region in scope, no duplicate in the file
  * or in the registry. Re-runnable: what the last run added is dropped first.
- * A row is a duplicate of the first earlier row of its group that passed
- * every check (clean[group], set as the rows are checked in order). */
+ * A row is a duplicate of the first earlier row of its group left without
+ * an error (clean[group], set as the rows are checked in order). */
 static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
 {
     for (int i = 0; i < im->n; i++)
@@ -188,6 +188,10 @@ static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
         crest_error_clear(&found);
         if (capacity_region_in_scope(c, r, row->f.region, "region", &e) != CREST_OK) {
             row->err = crest_error_pack(&e);
+            /* a failed lookup names no field, so packs to NULL: the row
+             * then counts as checked, as it did for the pairwise search */
+            if (!row->err && clean[row->group] < 0)
+                clean[row->group] = i;
             continue;
         }
         int k = clean[row->group];

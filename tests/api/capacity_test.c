@@ -1840,25 +1840,40 @@ static void t_import(void)
     end();
 
     begin("import ?dry_run=1: a duplicate names the first earlier row that passed its checks, "
-          "however far back");
+          "however far back, and two interleaved keys do not mix");
     {
-        /* row 2: bad phone, so not the original; rows 4 and 40 repeat row 3 */
-        char big[8192];
-        int n = snprintf(big, sizeof big, "%s\r\n%s,pharmacy,导入药房丙0,,,,,12345,,,\r\n",
-                         IMPORT_HEAD, C);
-        for (int line = 3; line <= 40; line++)
-            n += snprintf(big + n, sizeof big - (size_t)n, "%s,pharmacy,%s%d,,,,,,,,\r\n", C,
-                          line == 3 || line == 4 || line == 40 ? "导入药房丙" : "导入药房丁",
-                          line == 3 || line == 4 || line == 40 ? 0 : line);
-        upload(&r, &commander, "/api/v1/facilities/import?dry_run=1", big, (size_t)n, "text/csv");
+        /* 1,000 rows (lines 2-1001). Key A: row 2 has a bad phone, so it is
+         * not the original; row 3 is, and rows 4 and 1000 repeat it. Key B:
+         * row 5, repeated by rows 500 and 1001. Every other row is its own. */
+        struct mbuf big = {0};
+        mbuf_add(&big, IMPORT_HEAD, strlen(IMPORT_HEAD));
+        mbuf_add(&big, "\r\n", 2);
+        for (int line = 2; line <= 1001; line++) {
+            bool a = line == 2 || line == 3 || line == 4 || line == 1000;
+            bool b = line == 5 || line == 500 || line == 1001;
+            char text[256];
+            int n;
+            if (a || b)
+                n = snprintf(text, sizeof text, "%s,pharmacy,%s,,,,,%s,,,\r\n", C,
+                             a ? "导入药房丙0" : "导入药房戊0", line == 2 ? "12345" : "");
+            else
+                n = snprintf(text, sizeof text, "%s,pharmacy,导入药房丁%d,,,,,,,,\r\n", C, line);
+            mbuf_add(&big, text, (size_t)n);
+        }
+        upload(&r, &commander, "/api/v1/facilities/import?dry_run=1", big.p, big.n, "text/csv");
+        mbuf_free(&big);
         if (exp_status(&r, 200)) {
-            exp_report(r.json, 39, 36, 3, 0);
+            exp_report(r.json, 1000, 995, 5, 0);
             exp_row_error(r.json, 2, "phone", NULL);
-            for (int row = 4; row <= 40; row += 36) {
-                json_t *fe = field_error(row_errors(r.json, row), "name");
+            static const int dup[][2] = {{4, 3}, {500, 5}, {1000, 3}, {1001, 5}};
+            for (size_t i = 0; i < sizeof dup / sizeof dup[0]; i++) {
+                json_t *fe = field_error(row_errors(r.json, dup[i][0]), "name");
                 const char *m = fe ? jstr(fe, "message") : NULL;
-                if (!m || (!strstr(m, "row 3") && !strstr(m, "第 3 行")))
-                    fail("row %d: expected a duplicate of row 3, got %s", row,
+                char zh[64], en[64];
+                snprintf(zh, sizeof zh, "与第 %d 行重复", dup[i][1]);
+                snprintf(en, sizeof en, "Duplicates row %d", dup[i][1]);
+                if (!m || (strcmp(m, zh) != 0 && strcmp(m, en) != 0))
+                    fail("row %d: expected a duplicate of row %d, got %s", dup[i][0], dup[i][1],
                          jshow(json_object_get(r.json, "errors")));
             }
         }
