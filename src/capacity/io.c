@@ -166,9 +166,12 @@ static int group_rows(struct import *im)
 
 /* Checks that need the database: region in scope, no duplicate in the file
  * or in the registry. Re-runnable: what the last run added is dropped first.
- * A row is a duplicate of the first earlier row of its group left without
- * an error (clean[group], set as the rows are checked in order). */
-static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
+ * A row is a duplicate of the first earlier row of its group that passed
+ * every check (clean[group], set as the rows are checked in order). A lookup
+ * that fails (the database, not the row) fails the whole check: a row that
+ * could not be checked is not valid. */
+static int db_checks(struct db_conn *c, struct http_req *r, struct import *im,
+                     struct crest_error *err)
 {
     for (int i = 0; i < im->n; i++)
         if (!im->rows[i].decode_bad) {
@@ -179,19 +182,22 @@ static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
     int *clean = xmalloc(((size_t)ngroups + 1) * sizeof *clean);
     for (int g = 0; g < ngroups; g++)
         clean[g] = -1;
+    struct crest_error e; /* the lookups' own failures */
+    crest_error_clear(&e);
+    bool failed = false;
     for (int i = 0; i < im->n; i++) {
         struct import_row *row = &im->rows[i];
         if (row->err)
             continue;
-        struct crest_error e, found; /* e: the lookups' own failures */
+        struct crest_error found;
         crest_error_clear(&e);
         crest_error_clear(&found);
         if (capacity_region_in_scope(c, r, row->f.region, "region", &e) != CREST_OK) {
+            if (!e.nfields) { /* the lookup failed, not the row */
+                failed = true;
+                break;
+            }
             row->err = crest_error_pack(&e);
-            /* a failed lookup names no field, so packs to NULL: the row
-             * then counts as checked, as it did for the pairwise search */
-            if (!row->err && clean[row->group] < 0)
-                clean[row->group] = i;
             continue;
         }
         int k = clean[row->group];
@@ -209,17 +215,27 @@ static void db_checks(struct db_conn *c, struct http_req *r, struct import *im)
                      "SELECT id FROM facilities WHERE region = ? AND kind = ? AND "
                      "name = ? AND active = 1",
                      "sss", row->f.region, cap_kind_name(row->f.facts.kind), row->f.name);
-        if (st && db_step(st, &e) == 1) {
+        int step = st ? db_step(st, &e) : -1;
+        if (step == 1) {
             char arg[24];
             snprintf(arg, sizeof arg, "%lld", (long long)db_col_int(st, 0));
             crest_error_field(&found, "name", "exists", "import_exists", arg);
         }
         db_finalize(st);
+        if (step < 0) {
+            failed = true;
+            break;
+        }
         row->err = crest_error_pack(&found);
         if (!row->err)
             clean[row->group] = i;
     }
     free(clean);
+    if (failed) {
+        *err = e;
+        return e.code ? (int)e.code : crest_error_set(err, CREST_DB, "db_error", NULL);
+    }
+    return CREST_OK;
 }
 
 struct import_ctx {
@@ -246,7 +262,9 @@ static int import_fn(struct db_conn *c, struct http_req *r, void *arg, struct cr
     struct import_ctx *x = arg;
     x->created = 0;
     x->bad = 0;
-    db_checks(c, r, x->im); /* re-runnable */
+    int checked = db_checks(c, r, x->im, err); /* re-runnable */
+    if (checked != CREST_OK)
+        return checked;
     for (int i = 0; i < x->im->n; i++)
         if (x->im->rows[i].err)
             x->bad++;
@@ -306,12 +324,15 @@ void capacity_api_facility_import(struct http_req *r)
         http_reply_error(r, &err);
     } else if (dry && !strcmp(dry, "1")) {
         struct db_conn *c = db_acquire(http_db(r));
-        db_checks(c, r, &im);
+        rc = db_checks(c, r, &im, &err);
         db_release(http_db(r), c);
         for (int i = 0; i < im.n; i++)
             if (im.rows[i].err)
                 x.bad++;
-        http_reply_json(r, 200, report_json(r, &x, true));
+        if (rc != CREST_OK)
+            http_reply_error(r, &err);
+        else
+            http_reply_json(r, 200, report_json(r, &x, true));
     } else {
         http_write(r, import_fn, &x);
     }

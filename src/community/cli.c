@@ -206,8 +206,14 @@ static int import(const char *path, const char *dburl, const char *scope_in, boo
     }
     if (dry_run) {
         struct db_conn *c = db_acquire(db);
-        bad = comm_import_check(c, im, &scope);
+        rc = comm_import_check(c, im, &scope, &err);
         db_release(db, c);
+        bad = comm_import_bad(im);
+        if (rc != CREST_OK) {
+            print_error("crest: import failed: ", &err);
+            fputs("nothing imported\n", stderr);
+            goto out;
+        }
     } else {
         struct write_arg a = {im, &scope};
         rc = db_write(db, write_fn, &a, &err);

@@ -296,8 +296,12 @@ static void find_duplicates(struct comm_import *im)
     im->dups_done = true;
 }
 
-int64_t comm_import_check(struct db_conn *c, struct comm_import *im, const struct auth_user *scope)
+int comm_import_check(struct db_conn *c, struct comm_import *im, const struct auth_user *scope,
+                      struct crest_error *err)
 {
+    struct crest_error e; /* the lookups' own failures */
+    crest_error_clear(&e);
+    bool failed = false;
     find_duplicates(im);
     for (int i = 0; i < im->n; i++) /* re-runnable: drop what the last check added */
         if (!im->rows[i].decode_bad) {
@@ -310,10 +314,14 @@ int64_t comm_import_check(struct db_conn *c, struct comm_import *im, const struc
             fprintf(im->progress, "crest: %d of %d rows checked\n", i, im->n);
         if (row->err)
             continue;
-        struct crest_error e, found; /* e: the lookups' own failures */
+        struct crest_error found;
         crest_error_clear(&e);
         crest_error_clear(&found);
         if (capacity_region_in_user_scope(c, scope, row->p.grid, "grid", &e) != CREST_OK) {
+            if (!e.nfields) { /* the lookup failed, not the row */
+                failed = true;
+                break;
+            }
             row->err = crest_error_pack(&e);
             continue;
         }
@@ -326,25 +334,36 @@ int64_t comm_import_check(struct db_conn *c, struct comm_import *im, const struc
         }
         struct db_stmt *st =
             db_query(c, &e, "SELECT id FROM persons WHERE id_number = ?", "s", row->p.id_number);
-        if (st && db_step(st, &e) == 1) {
+        int step = st ? db_step(st, &e) : -1;
+        if (step == 1) {
             char arg[24];
             snprintf(arg, sizeof arg, "%lld", (long long)db_col_int(st, 0));
             crest_error_field(&found, "id_number", "exists", "comm_person_exists", arg);
         }
         db_finalize(st);
+        if (step < 0) {
+            failed = true;
+            break;
+        }
         row->err = crest_error_pack(&found);
     }
     im->bad = 0;
     for (int i = 0; i < im->n; i++)
         im->bad += im->rows[i].err != NULL;
-    return im->bad;
+    if (failed) {
+        *err = e;
+        return e.code ? (int)e.code : crest_error_set(err, CREST_DB, "db_error", NULL);
+    }
+    return CREST_OK;
 }
 
 int comm_import_write(struct db_conn *c, struct comm_import *im, const struct auth_user *scope,
                       const struct audit_entry *actor, struct crest_error *err)
 {
     im->created = 0;
-    comm_import_check(c, im, scope);
+    int checked = comm_import_check(c, im, scope, err);
+    if (checked != CREST_OK)
+        return checked;
     if (im->bad && !im->skip_bad)
         return crest_error_set(err, CREST_INVALID, "import_rejected", NULL);
     int64_t good = im->n - im->bad;

@@ -52,8 +52,11 @@ int comm_import_finish(struct comm_import *im, int read_rc, struct crest_error *
 /* The checks that need the database, on every row the decoding left good:
  * the grid exists and is within scope's prefix (else an error on "grid"),
  * the ID number is not in an earlier row nor in the registry. Re-runnable
- * (what it added last time is dropped first). Returns the number of bad rows. */
-int64_t comm_import_check(struct db_conn *c, struct comm_import *im, const struct auth_user *scope);
+ * (what it added last time is dropped first); comm_import_bad then counts
+ * the bad rows. A lookup that fails (the database, not a row) stops it:
+ * that error, since a row that could not be checked is not valid. */
+int comm_import_check(struct db_conn *c, struct comm_import *im, const struct auth_user *scope,
+                      struct crest_error *err);
 
 /* In a write transaction (the fn of db_write or http_write; re-runnable):
  * comm_import_check, then, if no row is bad or skip_bad is set, insert the

@@ -55,9 +55,12 @@ void comm_api_person_import(struct http_req *r)
         http_reply_error(r, &err);
     } else if (dry && !strcmp(dry, "1")) {
         struct db_conn *c = db_acquire(http_db(r));
-        comm_import_check(c, im, &r->user);
+        rc = comm_import_check(c, im, &r->user, &err);
         db_release(http_db(r), c);
-        http_reply_json(r, 200, report_json(r, im, true));
+        if (rc != CREST_OK)
+            http_reply_error(r, &err);
+        else
+            http_reply_json(r, 200, report_json(r, im, true));
     } else {
         http_write(r, import_fn, im);
     }

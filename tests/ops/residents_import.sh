@@ -98,6 +98,19 @@ eq "the same file again: exit 1" 1 "$rc"
 has "... row 2 is already registered" "^row 2: id_number: This ID number is already registered" "$out"
 eq "... nothing written" "$((before + 2))" "$(persons)"
 
+# a lookup that fails is the database's fault, not the row's: the row was
+# not checked, so it is not reported as valid (a copy without the persons
+# table makes the "already registered" lookup fail)
+BROKEN="$TEST_TMP/broken.db"
+sqlite3 -batch "$DB" ".backup '$BROKEN'"
+sqlite3 -batch "$BROKEN" "DROP TABLE persons"
+ONE="$TEST_TMP/one.csv"
+printf 'id_number,name,grid\n%s,周某,%s\n' "$(idn 33010219700303004)" "$GRID" >"$ONE"
+rc=0; out=$(import "$ONE" --db "$BROKEN" --dry-run 2>&1) || rc=$?
+eq "a failing lookup in a dry run: exit 1" 1 "$rc"
+has "... says the import failed and why" "^crest: import failed: .*persons" "$out"
+has "... and that nothing was imported" "^nothing imported$" "$out"
+
 # the same roster as an XLSX (new ID numbers): rows are the sheet's rows
 C=$(idn 33010219550303004)
 D=$(idn 33010220100606005)
