@@ -237,19 +237,6 @@ static struct db *open_db(const struct config *c, bool migrate)
     return db;
 }
 
-/* Commands that read an existing database (audit verify, backup) must not
- * create an empty one at a mistyped path and then report success on it. */
-static bool sqlite_missing(const char *db)
-{
-    if (strncmp(db, "postgres", 8) == 0)
-        return false;
-    const char *p = strncmp(db, "sqlite:", 7) == 0 ? db + 7 : db;
-    if (access(p, F_OK) == 0)
-        return false;
-    fprintf(stderr, "crest: no database at %s\n", p);
-    return true;
-}
-
 static int housekeep(struct db_conn *c, void *arg, struct crest_error *err)
 {
     (void)arg;
@@ -509,7 +496,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "audit")) {
         if (npos < 1 || strcmp(pos[0], "verify") != 0)
             return die_usage("audit wants `verify`%s", "");
-        if (sqlite_missing(c.db))
+        if (db_sqlite_missing(c.db))
             return 1;
         /* no migrations: verifying a backup must not change it */
         struct db *db = open_db(&c, false);
@@ -538,7 +525,7 @@ int main(int argc, char **argv)
             return die_usage("backup needs a FILE%s", "");
         if (access(pos[0], F_OK) == 0)
             return die_usage("%s exists; choose a new file", pos[0]);
-        if (sqlite_missing(c.db))
+        if (db_sqlite_missing(c.db))
             return 1;
         struct db *db = open_db(&c, false);
         if (!db)

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "../base/mem.h"
 #include "../base/str.h"
@@ -118,17 +117,6 @@ static int write_fn(struct db_conn *c, void *arg, struct crest_error *err)
     return comm_import_write(c, a->im, a->scope, &who, err);
 }
 
-static bool sqlite_missing(const char *db)
-{
-    if (strncmp(db, "postgres", 8) == 0)
-        return false;
-    const char *p = strncmp(db, "sqlite:", 7) == 0 ? db + 7 : db;
-    if (access(p, F_OK) == 0)
-        return false;
-    fprintf(stderr, "crest: no database at %s\n", p);
-    return true;
-}
-
 /* The scope must be a region of the database (as `crest user add` wants). */
 static int check_scope(struct db *db, const char *in, struct auth_user *u)
 {
@@ -167,7 +155,7 @@ static int import(const char *path, const char *dburl, const char *scope_in, boo
     char *data = read_all(path, &n);
     if (!data)
         return 1;
-    if (sqlite_missing(dburl)) {
+    if (db_sqlite_missing(dburl)) {
         free(data);
         return 1;
     }

@@ -677,6 +677,17 @@ fail:
     return NULL;
 }
 
+bool db_sqlite_missing(const char *url)
+{
+    if (strncmp(url, "postgres", 8) == 0)
+        return false;
+    const char *p = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+    if (access(p, F_OK) == 0)
+        return false;
+    fprintf(stderr, "crest: no database at %s\n", p);
+    return true;
+}
+
 void db_close(struct db *db)
 {
     if (!db)

@@ -43,6 +43,11 @@ struct db_opts {
 struct db *db_open(const char *url, const struct db_opts *opts, struct crest_error *err);
 void db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
+/* A command that reads an existing database (audit verify, backup, an
+ * import) must not create an empty one at a mistyped path and then report
+ * success on it: true, with "crest: no database at PATH" on stderr, when url
+ * names an SQLite file that does not exist. */
+bool db_sqlite_missing(const char *url);
 /* The url without a password, for logs. */
 const char *db_describe(const struct db *db);
 
