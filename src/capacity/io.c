@@ -205,8 +205,6 @@ static int db_checks(struct db_conn *c, struct http_req *r, struct import *im,
             char arg[24];
             snprintf(arg, sizeof arg, "%d", im->rows[k].line);
             crest_error_field(&found, "name", "duplicate", "import_duplicate_row", arg);
-        }
-        if (found.nfields) {
             row->err = crest_error_pack(&found);
             continue;
         }
