@@ -47,9 +47,9 @@ namespace
 struct net {
     SmartDigraph g;
     Node s, t;
-    std::vector<Node> out, in;          /* per site (in: INVALID when it never receives) */
-    std::vector<Arc> arc;               /* per candidate arc */
-    std::vector<Arc> give, need, spare; /* per site: S→out, in→T, out→T */
+    std::vector<Node> out, in;                /* per site (in: INVALID when it never receives) */
+    std::vector<Arc> arc;                     /* per candidate arc */
+    std::vector<Arc> give, keep, need, spare; /* per site: S→out, out→in, in→T, out→T */
 };
 
 } // namespace
@@ -63,6 +63,7 @@ static void build(const struct supply_net *p, net &w)
     w.out.assign(p->nn, lemon::INVALID);
     w.in.assign(p->nn, lemon::INVALID);
     w.give.assign(p->nn, lemon::INVALID);
+    w.keep.assign(p->nn, lemon::INVALID);
     w.need.assign(p->nn, lemon::INVALID);
     w.spare.assign(p->nn, lemon::INVALID);
     std::vector<bool> receives(p->nn, false);
@@ -75,7 +76,7 @@ static void build(const struct supply_net *p, net &w)
         w.give[i] = w.g.addArc(w.s, w.out[i]);
         if (p->use[i] > 0 || receives[i]) {
             w.in[i] = w.g.addNode();
-            w.g.addArc(w.out[i], w.in[i]); /* it keeps its own stock */
+            w.keep[i] = w.g.addArc(w.out[i], w.in[i]); /* it keeps its own stock */
             w.need[i] = w.g.addArc(w.in[i], w.t);
         } else {
             w.spare[i] = w.g.addArc(w.out[i], w.t); /* a donor's stock that stays */
@@ -111,8 +112,8 @@ static double max_level(const struct supply_net *p, net &w, int *cuts, bool *sho
     for (int i = 0; i < p->nn; i++)
         if (p->present[i]) {
             cap[w.give[i]] = micro(p->stock[i]);
-            if (w.in[i] != lemon::INVALID)
-                cap[lemon::findArc(w.g, w.out[i], w.in[i])] = inf;
+            if (w.keep[i] != lemon::INVALID)
+                cap[w.keep[i]] = inf;
         }
     for (int k = 0; k < p->na; k++)
         cap[w.arc[k]] = route;
