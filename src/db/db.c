@@ -402,6 +402,7 @@ static void wake_all(struct db_job **jobs, int n)
 static void *writer_main(void *arg)
 {
     struct db *db = arg;
+    pthread_setname_np(pthread_self(), "crest-writer");
     int max = db->opts.batch_max;
     struct db_job **batch = xcalloc((size_t)max, sizeof *batch);
     pthread_mutex_lock(&db->mu);
@@ -474,6 +475,7 @@ static int wal_sync(struct db *db)
 static void *syncer_main(void *arg)
 {
     struct db *db = arg;
+    pthread_setname_np(pthread_self(), "crest-sync");
     int cap = 256;
     struct db_job **jobs = xcalloc((size_t)cap, sizeof *jobs);
     pthread_mutex_lock(&db->smu);

@@ -347,6 +347,7 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 static void *ckpt_main(void *arg)
 {
     struct db *db = arg;
+    pthread_setname_np(pthread_self(), "crest-ckpt");
     sqlite3 *h = NULL;
     /* a connection only sees the WAL once it has read (journal_mode): until
      * then a checkpoint on it does nothing and says so with -1 frames. The

@@ -700,6 +700,7 @@ static bool pool_submit(struct http_server *s, struct req_box *b)
 static void *pool_main(void *arg)
 {
     struct http_server *s = arg;
+    pthread_setname_np(pthread_self(), "crest-write");
     pthread_mutex_lock(&s->wmu);
     for (;;) {
         while (!s->whead && !s->wstop)
