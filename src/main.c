@@ -3,6 +3,7 @@
  * (defaults → CREST_* environment → flags, validated once, then immutable).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -406,6 +407,14 @@ static int cmd_user(struct config *c, const char **pos, int npos, const char *ro
 
 int main(int argc, char **argv)
 {
+    /* glibc gives a thread arena's free top back to the kernel once it passes
+     * 128 KB (madvise), and the next allocation faults the pages in again: the
+     * database writer did that ~1,000 times a second under follow-ups, a fifth
+     * of its CPU with the TLB flushes (bench/RESULTS.md). Keep up to 32 MB per
+     * arena, and serve blocks up to 4 MB (a grid list, an export's row) from
+     * the arenas rather than fresh mappings. */
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     if (util_init() != 0) {
         fputs("crest: libsodium failed to initialise\n", stderr);
         return 1;
