@@ -496,6 +496,11 @@ static const char supply_v7[] =
 static const char community_v8[] =
     "CREATE INDEX facilities_geo ON facilities(kind, region, active, role, lat, lon, id);";
 
+/* core: no query reads the audit log by region (`crest audit verify` reads it
+ * in id order), and the index cost every audited write a random page: a
+ * quarter of a follow-up's pages (bench/RESULTS.md, decisions §43) */
+static const char core_v9[] = "DROP INDEX IF EXISTS audit_region;";
+
 const struct db_migration db_migrations[] = {
     {1, "core: regions, users, sessions, audit, idempotency", core_v1},
     {2, "capacity: facilities, capacity_reports, settings", capacity_v2},
@@ -506,5 +511,6 @@ const struct db_migration db_migrations[] = {
     /* supply pillar */
     {7, "supply: items, batches, ledger, balances, plans, shipments", supply_v7},
     {8, "community: facilities by kind, region and position", community_v8},
+    {9, "core: the audit log without its unused region index", core_v9},
     {0, NULL, NULL},
 };
