@@ -477,6 +477,7 @@ struct fu_arg {
     bool stored;
     int64_t fid;
     bool replied; /* fu_reply has answered (and set Location) */
+    json_t *opts; /* a proposed transfer's hospitals, ranked in the job */
 };
 
 static int fu_load(struct db_conn *c, struct http_req *r, struct fu_arg *a, struct crest_error *err)
@@ -585,7 +586,7 @@ static int fu_store(struct db_conn *c, struct http_req *r, struct fu_arg *a,
 
 /* The 201 answer, written straight into the response (a jansson tree cost
  * a tenth of the server's time at a peak day's rate); opts: the proposed
- * transfer's hospitals, ranked after the commit (NULL: none yet). */
+ * transfer's hospitals (NULL: none). */
 static void fu_reply(struct http_req *r, struct fu_arg *a, json_t *opts)
 {
     char t[32];
@@ -607,16 +608,17 @@ static void fu_reply(struct http_req *r, struct fu_arg *a, json_t *opts)
     } else {
         buf_puts(b, "null}");
     }
-    if (!a->replied) /* a second answer (with the hospitals) keeps the first's header */
+    if (!a->replied) /* once: the job answers when an Idempotency-Key records it */
         http_add_header(
             r, "Location",
             arena_printf(&r->arena, "/api/v1/community/episodes/%lld", (long long)a->e.id));
     a->replied = true;
 }
 
-/* A replayed answer was recorded before the proposal's hospitals were
- * ranked: rank them now, so a retry from a weak network still shows where
- * to send the patient. */
+/* A replayed answer that proposed a transfer with no hospital (none had a
+ * free bed then, or it was recorded before crest ranked them in the job):
+ * rank them now, so a retry from a weak network still shows where to send
+ * the patient. */
 static void fu_replay_options(struct http_req *r, int64_t episode_id)
 {
     json_t *j = json_loadb(r->resp.p, r->resp.n, 0, NULL);
@@ -654,9 +656,20 @@ static int followup_fn(struct db_conn *c, struct http_req *r, void *arg, struct 
         (rc = fu_store(c, r, a, err)) != CREST_OK)
         return rc;
     a->stored = true;
+    /* Rank the hospitals for a proposed transfer here, on the writer's
+     * connection: its pages stay cached from one job to the next. A reader
+     * after the commit found the database changed, as it always is at a peak,
+     * so SQLite dropped its page cache and memory map (munmap, and a TLB
+     * flush on every core) each time: ~0.5 ms of CPU per alert, and the
+     * flush interrupted the writer (bench/RESULTS.md, decisions §43). */
+    json_decref(a->opts); /* a job may run twice */
+    a->opts = NULL;
+    if (a->g.alert && a->regrade &&
+        !(a->opts = comm_transfer_options(c, &a->p, a->g.icu, true, 3, r->lang, err)))
+        return err->code;
     /* an Idempotency-Key's record holds the answer, so it is built here */
     if (r->idem_key)
-        fu_reply(r, a, NULL);
+        fu_reply(r, a, a->opts);
     return CREST_OK;
 }
 
@@ -725,21 +738,13 @@ void comm_api_followup_create(struct http_req *r)
     }
     http_write(r, followup_fn, a);
     if (r->replayed && r->status == 201) {
+        json_decref(a->opts); /* a first try that lost the key's race */
         fu_replay_options(r, a->episode_id);
         return;
     }
-    if (!a->stored || r->replayed)
-        return;
-    json_t *opts = NULL;
-    if (a->g.alert && a->regrade) {
-        /* ranking reads hospitals: after the commit, on a reader */
-        struct db_conn *c = db_acquire(http_db(r));
-        opts = comm_transfer_options(c, &a->p, a->g.icu, true, 3, r->lang, &err);
-        db_release(http_db(r), c);
-    }
-    if (!a->replied || opts)
-        fu_reply(r, a, opts);
-    json_decref(opts);
+    if (a->stored && !r->replayed && !a->replied)
+        fu_reply(r, a, a->opts);
+    json_decref(a->opts);
 }
 
 void comm_api_followup_list(struct http_req *r)
