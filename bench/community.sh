@@ -157,3 +157,9 @@ printf '%-58s %-28s %s\n' "same query in the sqlite3 shell (mean of 200)" "$SQL_
 [ "$WARMUP" -gt 0 ] && printf '%-58s %-28s %s\n' "  (warm-up before it, ${WARMUP} s, not counted: req/s)" "$W_RPS" ""
 printf '%-58s %-28s %s\n' "follow-ups over HTTP, 64 connections, durable: req/s" "$F_RPS (p50 $F_P50, p99 $F_P99)" ">= 5,000/s"
 printf '%-58s %-28s %s\n' "follow-ups sent / non-2xx / rows written" "$F_N / ${F_BAD:-0} / $((AFTER - BEFORE))" "rows >= sent - non-2xx"
+# a refused follow-up or a lost row fails the benchmark: the rate counts only
+# follow-ups that were written
+if [ "${F_BAD:-0}" -gt 0 ] || [ $((AFTER - BEFORE)) -lt $((F_N - ${F_BAD:-0})) ]; then
+    echo "community: FAILED: $F_BAD non-2xx answers, $((AFTER - BEFORE)) rows for $F_N sent (CREST_SHOW_ERRORS=1 prints the first few)" >&2
+    exit 1
+fi
