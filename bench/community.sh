@@ -160,6 +160,6 @@ printf '%-58s %-28s %s\n' "follow-ups sent / non-2xx / rows written" "$F_N / ${F
 # a refused follow-up or a lost row fails the benchmark: the rate counts only
 # follow-ups that were written
 if [ "${F_BAD:-0}" -gt 0 ] || [ $((AFTER - BEFORE)) -lt $((F_N - ${F_BAD:-0})) ]; then
-    echo "community: FAILED: $F_BAD non-2xx answers, $((AFTER - BEFORE)) rows for $F_N sent (CREST_SHOW_ERRORS=1 prints the first few)" >&2
+    echo "community: FAILED: ${F_BAD:-0} non-2xx answers, $((AFTER - BEFORE)) rows for $F_N sent (CREST_SHOW_ERRORS=1 prints the first few)" >&2
     exit 1
 fi
