@@ -59,21 +59,24 @@ function listPanel(me, alive) {
       downloadLink(`/facilities/export?${new URLSearchParams([...p, ['format', 'xlsx']])}`, 'XLSX', 'export-xlsx'),
     );
   };
+  // a quick change of filter or page: only the last request's answer is drawn
+  let asked = 0;
   const show = async () => {
+    const mine = ++asked;
     let data;
     try {
       data = await api('GET', `/facilities?${q(cursors[at])}`);
     } catch (e) {
-      if (e.status !== 401 && alive()) clear(body).append(problemBox(e));
+      if (e.status !== 401 && alive() && mine === asked) clear(body).append(problemBox(e));
       return;
     }
-    if (!alive()) return;
+    if (!alive() || mine !== asked) return;
     if (data.next && cursors.length === at + 1) cursors.push(data.next);
     const items = data.items || [];
     clear(body).append(
       items.length
         ? h('div', { class: 'table-wrap' },
-          h('table', { class: 'regions facilities', dataset: { facilities: '', page: String(at + 1) } },
+          h('table', { class: 'regions facilities', dataset: { facilities: '', page: String(at + 1), kind: kind.value } },
             h('caption', {}, t('facilities.caption', { page: at + 1, n: items.length })),
             h('thead', {}, h('tr', {},
               h('th', { scope: 'col' }, t('field.name')),

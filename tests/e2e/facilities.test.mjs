@@ -22,12 +22,14 @@ test('a commander imports a CSV with one bad row: dry run, then import skipping 
   await page.waitForSelector('[data-page="facilities"] [data-facilities] tbody tr');
 
   // the list: filtered by kind, paged
+  // the table names the filter it shows: the unfiltered list is still there
+  // until the filtered answer arrives
   await page.selectOption('[data-kind-filter]', 'pharmacy');
-  await page.waitForSelector('[data-facilities] tbody tr');
+  await page.waitForSelector('[data-facilities][data-kind="pharmacy"] tbody tr');
   const kinds = await page.$$eval('[data-facilities] tbody tr td:nth-child(2)', (td) => [...new Set(td.map((x) => x.textContent.trim()))]);
   assert.deepEqual(kinds, ['药店']);
   await page.selectOption('[data-kind-filter]', '');
-  await page.waitForSelector('[data-facilities][data-page="1"] tbody tr');
+  await page.waitForSelector('[data-facilities][data-kind=""][data-page="1"] tbody tr');
   const first = await page.$$eval('[data-facilities] tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.id)));
   assert.equal(first.length, 50);
   await page.click('[data-page-next]');
